@@ -1,0 +1,68 @@
+/**
+ * The one event type that flows through tunnelwatch:
+ *
+ *   source ──bytes/lines──▶ parser ──DnsEvent──▶ domain split ──▶ windows/detectors ──Alert──▶ sinks
+ *
+ * Parsers fill the wire facts (time, client, name, type…); `splitDomain` fills
+ * `registeredDomain`, `subdomain` and `nameKind`. Response fields are optional
+ * because query logs (BIND) do not carry them while pcap, dnstap and Zeek do.
+ */
+
+/** Where a record came from, precise enough to find it again and to resume. */
+export interface SourcePosition {
+  /** File path, `-` for stdin, or a stream name such as `syslog:udp:5514`. */
+  source: string;
+  /** 1-based line (or record) number within the source. */
+  line: number;
+  /** Byte offset of the first byte of the record within the source. */
+  offset: number;
+}
+
+/**
+ * How the registered domain was derived; detectors use it to treat reverse
+ * lookups, bare suffixes and broken names differently from ordinary names.
+ */
+export type NameKind =
+  | 'normal' // registered domain from the public suffix list
+  | 'reverse' // in-addr.arpa / ip6.arpa: the zone a network owner is delegated
+  | 'suffix' // the name is itself a public suffix or a single label (com, co.uk, localhost)
+  | 'ip' // an IP literal queried as a name
+  | 'root' // "."
+  | 'invalid'; // empty label, label > 63 bytes, name > 253 bytes, escaped bytes in the domain part
+
+export interface DnsEvent {
+  /** Event time, epoch milliseconds (from the log, never from the wall clock). */
+  time: number;
+  clientIp: string;
+  /** -1 when the log does not say. */
+  clientPort: number;
+  /** The name as written by the log, in presentation form (BIND escapes such as `\.` and `\DDD` kept). */
+  qname: string;
+  /** `qname` with ASCII letters lower-cased: the grouping key. Escapes are kept, so it stays unambiguous. */
+  qnameLower: string;
+  /** Length of the name in bytes on the wire after un-escaping (`\DDD` counts 1), without the trailing dot. */
+  qnameBytes: number;
+  qclass: string;
+  /** Mnemonic as logged, upper-case (`A`, `NULL`, `TYPE65399`). */
+  qtype: string;
+  /** Query flags as logged by the resolver (`+E(0)K`); empty when unknown. */
+  flags: string;
+  /** The server address the query was sent to; empty when unknown. */
+  serverIp: string;
+
+  /** Lower-cased registered domain (eTLD+1, or the rule-defined equivalent for other `nameKind`s). */
+  registeredDomain: string;
+  /** Lower-cased labels left of `registeredDomain`, without the joining dot; empty when none. */
+  subdomain: string;
+  /** Un-escaped byte length of `subdomain` (what an attacker could encode into it). */
+  subdomainBytes: number;
+  nameKind: NameKind;
+
+  /** Response facts, present only when the source carries them. */
+  rcode?: string;
+  answerCount?: number;
+  responseBytes?: number;
+  queryBytes?: number;
+
+  position: SourcePosition;
+}
