@@ -40,8 +40,11 @@ export interface DnsEvent {
   qname: string;
   /** `qname` with ASCII letters lower-cased: the grouping key. Escapes are kept, so it stays unambiguous. */
   qnameLower: string;
-  /** Length of the name in bytes on the wire after un-escaping (`\DDD` counts 1), without the trailing dot. */
+  /** Length of the name after un-escaping (`\DDD` counts 1), dots included, no trailing dot. */
   qnameBytes: number;
+  /** Label count and longest label in bytes, after un-escaping. */
+  labels: number;
+  longestLabel: number;
   qclass: string;
   /** Mnemonic as logged, upper-case (`A`, `NULL`, `TYPE65399`). */
   qtype: string;

@@ -1,0 +1,42 @@
+import { createHash } from 'node:crypto';
+import type { SourcePosition } from '../event.js';
+
+export interface AlertClient {
+  ip: string;
+  queries: number;
+  distinctSubdomains: number;
+}
+
+/** What a rule found, with the evidence an analyst needs to judge it. */
+export interface Alert {
+  /** Deterministic: the same rule, key and window always give the same id, so any consumer can de-duplicate. */
+  id: string;
+  rule: string;
+  ruleType: string;
+  /** Event time of the query that crossed the threshold. */
+  time: number;
+  /** Wall-clock time the alert was raised. */
+  created: number;
+  registeredDomain: string;
+  /** Set for per-client rules. */
+  clientIp?: string;
+  window: { name: string; start: number; end: number };
+  threshold: number;
+  distinctSubdomains: number;
+  /** Whether `distinctSubdomains` is exact (it becomes a ~0.8% estimate past the exact limit). */
+  distinctExact: boolean;
+  queries: number;
+  /** Top clients of the domain in the window, by distinct subdomains. */
+  clients: AlertClient[];
+  /** Example subdomains (presentation form), the crossing one last. */
+  samples: string[];
+  /** The crossing query. */
+  question: { name: string; type: string; client: string };
+  position: SourcePosition;
+  /** One sentence saying why it fired. */
+  reason: string;
+}
+
+export function alertId(rule: string, key: string, windowName: string, windowStart: number): string {
+  return createHash('sha256').update(`${rule}\u0000${key}\u0000${windowName}\u0000${windowStart}`).digest('hex').slice(0, 32);
+}

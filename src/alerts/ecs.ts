@@ -1,0 +1,52 @@
+/**
+ * Renders an alert as one JSON line with Elastic Common Schema field names
+ * where ECS has one (`@timestamp`, `event.*`, `rule.*`, `dns.question.*`,
+ * `source.ip`) and our own under `tunnelwatch.*`. JSON.stringify escapes
+ * every control character and lone surrogate, so hostile log bytes always
+ * yield valid JSON.
+ */
+import type { Alert } from './alert.js';
+
+export function toEcs(alert: Alert): Record<string, unknown> {
+  const doc: Record<string, unknown> = {
+    '@timestamp': new Date(alert.time).toISOString(),
+    message: alert.reason,
+    event: {
+      kind: 'alert',
+      id: alert.id,
+      created: new Date(alert.created).toISOString(),
+      category: ['network'],
+      type: ['info'],
+      dataset: 'tunnelwatch.alert',
+      module: 'tunnelwatch',
+    },
+    rule: { name: alert.rule, category: alert.ruleType },
+    dns: {
+      question: {
+        name: alert.question.name,
+        type: alert.question.type,
+        registered_domain: alert.registeredDomain,
+      },
+    },
+    tunnelwatch: {
+      window: {
+        name: alert.window.name,
+        start: new Date(alert.window.start).toISOString(),
+        end: new Date(alert.window.end).toISOString(),
+      },
+      threshold: alert.threshold,
+      distinct_subdomains: alert.distinctSubdomains,
+      distinct_exact: alert.distinctExact,
+      queries: alert.queries,
+      clients: alert.clients.map((c) => ({ ip: c.ip, queries: c.queries, distinct_subdomains: c.distinctSubdomains })),
+      samples: alert.samples,
+      input: { source: alert.position.source, line: alert.position.line, offset: alert.position.offset },
+    },
+  };
+  if (alert.clientIp !== undefined) doc.source = { ip: alert.clientIp };
+  return doc;
+}
+
+export function toEcsLine(alert: Alert): string {
+  return JSON.stringify(toEcs(alert));
+}

@@ -1,0 +1,192 @@
+/**
+ * `tunnelwatch detect`: wires sources → parser → engine → sinks for one run
+ * and prints the run summary on stderr at the end or on SIGINT/SIGTERM.
+ */
+import type { Alert } from '../alerts/alert.js';
+import type { Config } from '../config/schema.js';
+import { DetectionEngine } from '../engine.js';
+import { TunnelwatchError } from '../errors.js';
+import { BindQueryParser } from '../parsers/bind.js';
+import type { LineParser } from '../parsers/parser.js';
+import { Pipeline } from '../pipeline.js';
+import { JsonlFileAlertSink, StdoutAlertSink, type AlertSink } from '../sinks/alert-sink.js';
+import { LineFileWriter } from '../sinks/line-writer.js';
+import { ParquetAggregateSink } from '../sinks/parquet-aggregates.js';
+import { FileSource, StdinSource } from '../sources/file.js';
+import { FollowSource } from '../sources/follow.js';
+import type { LineSource } from '../sources/source.js';
+import type { WindowAggregate } from '../windows/aggregate.js';
+import { parseDuration } from '../windows/window-spec.js';
+
+export interface DetectOptions {
+  config: Config;
+  inputs: string[];
+  /** Extra in-process alert consumer (tests, demo). */
+  onAlert?: (alert: Alert) => void;
+  /** Where the summary goes; default stderr. */
+  log?: (text: string) => void;
+  /** Handle SIGINT/SIGTERM (the CLI does; embedded runs do not). */
+  handleSignals?: boolean;
+}
+
+export interface DetectSummary {
+  inputs: string[];
+  lines: number;
+  bytes: number;
+  parsed: number;
+  skipped: number;
+  skippedBy: Record<string, number>;
+  quarantined: number;
+  quarantinedBy: Record<string, number>;
+  late: number;
+  lateUnapplied: number;
+  alerts: number;
+  suppressed: number;
+  windowsClosed: number;
+  aggregateRows: number;
+  elapsedMs: number;
+  linesPerSecond: number;
+  peakRssBytes: number;
+  interrupted: boolean;
+}
+
+const FLUSH_EVERY_MS = 1000;
+
+export async function runDetect(options: DetectOptions): Promise<DetectSummary> {
+  const { config } = options;
+  const log = options.log ?? ((text: string) => process.stderr.write(text + '\n'));
+  const started = performance.now();
+
+  const sinks: AlertSink[] = [config.output.alerts === undefined ? new StdoutAlertSink() : new JsonlFileAlertSink(config.output.alerts)];
+  const quarantine = new LineFileWriter(config.output.quarantine);
+  const late = config.output.late === undefined ? null : new LineFileWriter(config.output.late);
+  const parquet = config.output.aggregates === undefined ? null : await ParquetAggregateSink.open({ dir: config.output.aggregates });
+  const pendingRows: WindowAggregate[] = [];
+  let aggregateRows = 0;
+
+  const engine = new DetectionEngine(config, {
+    alert(alert) {
+      for (const sink of sinks) sink.write(alert);
+      options.onAlert?.(alert);
+    },
+    aggregate:
+      parquet === null
+        ? undefined
+        : (row) => {
+            pendingRows.push(row);
+            aggregateRows++;
+          },
+    late: late === null ? undefined : (event) => late.write(JSON.stringify(event)),
+  });
+  const pipeline = new Pipeline(makeParser(config), engine, quarantine, config.output.quarantineSkipped);
+  const sources = makeSources(options.inputs, config);
+
+  let interrupted = false;
+  const onSignal = (): void => {
+    interrupted = true;
+    for (const s of sources) s.stop();
+  };
+  if (options.handleSignals === true) {
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  }
+
+  let peakRss = process.memoryUsage.rss();
+  const flushOutputs = async (): Promise<void> => {
+    quarantine.flush();
+    late?.flush();
+    if (parquet !== null && pendingRows.length > 0) {
+      parquet.add(pendingRows.splice(0));
+      await parquet.flushAll();
+    }
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  };
+  let lastFlush = performance.now();
+
+  try {
+    for (const source of sources) {
+      if (interrupted) break;
+      const cursor = { name: source.name, lines: 0 };
+      for await (const chunk of source.chunks()) {
+        pipeline.consume(cursor, chunk);
+        if (performance.now() - lastFlush > FLUSH_EVERY_MS) {
+          lastFlush = performance.now();
+          await flushOutputs();
+        }
+      }
+    }
+    // A completed batch run has seen every event: close all windows. An interrupted one has not.
+    if (!interrupted) engine.finish();
+    await flushOutputs();
+  } finally {
+    if (options.handleSignals === true) {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+    quarantine.close();
+    late?.close();
+    await parquet?.close();
+    for (const sink of sinks) await sink.close();
+  }
+
+  const elapsedMs = performance.now() - started;
+  const c = pipeline.counters;
+  const summary: DetectSummary = {
+    inputs: options.inputs,
+    lines: c.read,
+    bytes: sources.reduce((n, s) => n + s.counters.bytes, 0),
+    parsed: c.parsed,
+    skipped: c.skipped,
+    skippedBy: c.skippedBy,
+    quarantined: pipeline.quarantinedTotal,
+    quarantinedBy: c.quarantined,
+    late: engine.counters.late,
+    lateUnapplied: engine.counters.lateUnapplied,
+    alerts: engine.counters.alerts,
+    suppressed: engine.counters.suppressed,
+    windowsClosed: engine.counters.windowsClosed,
+    aggregateRows,
+    elapsedMs,
+    linesPerSecond: c.read / Math.max(elapsedMs / 1000, 1e-9),
+    peakRssBytes: Math.max(peakRss, process.memoryUsage.rss()),
+    interrupted,
+  };
+  log(formatSummary(summary, config));
+  return summary;
+}
+
+function makeParser(config: Config): LineParser {
+  // Only BIND/Infoblox query logs so far, so `auto` resolves to it.
+  const opts = config.input.syslogYear === undefined ? { timeZone: config.input.timeZone } : { timeZone: config.input.timeZone, syslogYear: config.input.syslogYear };
+  return new BindQueryParser(opts);
+}
+
+function makeSources(inputs: string[], config: Config): LineSource[] {
+  const list = inputs.length === 0 ? ['-'] : inputs;
+  if (config.input.follow && list.includes('-')) throw new TunnelwatchError('TW_USAGE', '--follow needs file paths, not stdin');
+  return list.map((path) => {
+    if (path === '-') return new StdinSource();
+    return config.input.follow ? new FollowSource(path, parseDuration(config.input.pollInterval)) : new FileSource(path);
+  });
+}
+
+function formatBy(counts: Record<string, number>): string {
+  const parts = Object.entries(counts).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k}=${v}`);
+  return parts.length === 0 ? '' : ` (${parts.join(', ')})`;
+}
+
+export function formatSummary(s: DetectSummary, config: Config): string {
+  const mb = (n: number): string => (n / 1048576).toFixed(1);
+  const lines = [
+    `tunnelwatch detect summary${s.interrupted ? ' (interrupted)' : ''}`,
+    `  lines read        ${s.lines}  (${mb(s.bytes)} MiB)`,
+    `  parsed            ${s.parsed}`,
+    `  skipped           ${s.skipped}${formatBy(s.skippedBy)}`,
+    `  quarantined       ${s.quarantined}${formatBy(s.quarantinedBy)}${s.quarantined + s.skipped > 0 ? `  → ${config.output.quarantine}` : ''}`,
+    `  late              ${s.late}${s.lateUnapplied > 0 ? ` (${s.lateUnapplied} after all their windows closed)` : ''}${config.output.late !== undefined && s.late > 0 ? `  → ${config.output.late}` : ''}`,
+    `  alerts            ${s.alerts}  (${s.suppressed} repeat crossings suppressed)`,
+    `  windows closed    ${s.windowsClosed}${config.output.aggregates !== undefined ? `  (${s.aggregateRows} aggregate rows → ${config.output.aggregates})` : ''}`,
+    `  elapsed           ${(s.elapsedMs / 1000).toFixed(2)} s, ${Math.round(s.linesPerSecond)} lines/s, peak RSS ${mb(s.peakRssBytes)} MiB`,
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,88 @@
+/**
+ * The configuration: one file (YAML or JSON), validated here. Defaults live in
+ * this schema and nowhere else; `tunnelwatch config --print-defaults` shows them.
+ */
+import { z } from 'zod';
+import { parseDuration } from '../windows/window-spec.js';
+
+const duration = z
+  .string()
+  .refine((v) => !Number.isNaN(parseDuration(v)) && parseDuration(v) > 0, { message: 'expected a duration such as 500ms, 90s, 10m, 1h, 1d' });
+
+const timeZone = z.string().refine(
+  (tz) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected an IANA time zone such as UTC or Europe/Berlin' },
+);
+
+const windowSchema = z
+  .object({
+    length: duration.describe('Window length.'),
+    slide: duration.describe('How often a new window starts; equal to length for tumbling windows.'),
+  })
+  .strict()
+  .refine((w) => parseDuration(w.slide) <= parseDuration(w.length), { message: 'slide must not exceed length' });
+
+const ruleSchema = z
+  .object({
+    name: z.string().min(1).max(100).describe('Rule name, written as rule.name in alerts.'),
+    type: z.literal('distinct_subdomains'),
+    key: z.enum(['domain', 'client_domain']).describe('Count per registered domain, or per (client, registered domain).'),
+    window: z.string().optional().describe('Window name (`length/slide`, e.g. 10m/5m); default: the first window.'),
+    threshold: z.number().int().positive().describe('Alert when the distinct-subdomain count reaches this.'),
+    cooldown: duration.optional().describe('After an alert, further crossings for the same rule and key within this event-time span are suppressed; default: the window length.'),
+    enabled: z.boolean().default(true),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    input: z
+      .object({
+        format: z.enum(['auto', 'bind']).default('auto'),
+        timeZone: timeZone.default('UTC').describe('Zone of log timestamps that carry no offset.'),
+        syslogYear: z.number().int().min(1970).max(9999).optional().describe('Year for RFC 3164 syslog timestamps (they carry none); default: current year.'),
+        follow: z.boolean().default(false).describe('Keep reading files as they grow and across rotation (tail -F).'),
+        pollInterval: duration.default('250ms'),
+      })
+      .strict()
+      .prefault({}),
+    windows: z.array(windowSchema).min(1).default([{ length: '10m', slide: '5m' }]),
+    watermark: z
+      .object({ lateness: duration.default('60s').describe('How far behind the newest event time a line may arrive and still count.') })
+      .strict()
+      .prefault({}),
+    state: z
+      .object({
+        exactDistinctLimit: z.number().int().min(16).max(1_000_000).default(4096).describe('Distinct counts are exact up to this size, then a HyperLogLog (~0.8% error).'),
+      })
+      .strict()
+      .prefault({}),
+    rules: z
+      .array(ruleSchema)
+      .default([
+        { name: 'dns_distinct_subdomains', type: 'distinct_subdomains', key: 'domain', threshold: 180, enabled: true },
+        { name: 'dns_client_distinct_subdomains', type: 'distinct_subdomains', key: 'client_domain', threshold: 180, enabled: false },
+      ]),
+    output: z
+      .object({
+        alerts: z.string().optional().describe('Append alerts as JSON lines to this file; default stdout.'),
+        quarantine: z.string().default('tunnelwatch-quarantine.jsonl').describe('Lines that did not parse, with their position and reason (created on first use).'),
+        quarantineSkipped: z.boolean().default(true).describe('Also write valid non-query lines (other log categories) to quarantine.'),
+        late: z.string().optional().describe('Write late events (behind the watermark) here as JSON lines.'),
+        aggregates: z.string().optional().describe('Directory for Parquet files of closed windows’ per-domain aggregates.'),
+        samples: z.number().int().min(0).max(50).default(8),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type Config = z.output<typeof configSchema>;
+export type RuleConfig = Config['rules'][number];

@@ -1,0 +1,194 @@
+/**
+ * BIND / Infoblox query-log lines, every shape we have seen:
+ *
+ *   [syslog header] [timestamp] [category: severity:] client [@0xADDR] IP#PORT [(NAME)]: [view V: ]query: NAME CLASS TYPE FLAGS [(SERVER)] [...]
+ *
+ *   30-Apr-2013 13:35:02.187 client 10.120.20.32#42386: query: foo.com IN A + (100.90.80.102)
+ *   22-Nov-2026 23:40:10.045 queries: info: client @0x7fdb… 10.53.1.10#34890 (v.example.com): query: v.example.com IN NULL +E(0) (10.53.1.1)
+ *   Nov 22 23:40:10 ns1 named[1234]: client @0x7f… 10.0.0.1#5353 (a.example.com): query: a.example.com IN A +E(0) (10.0.0.53)
+ *   <30>1 2026-11-22T23:40:10.045Z ns1 named 1234 - - client …
+ *
+ * The hot path of the whole pipeline: anchored on the literal `: query: `
+ * (a name in presentation form cannot contain a space, so the first
+ * occurrence is the real one), then character-code scans; no regex.
+ */
+import type { DnsEvent } from '../event.js';
+import { fillNameFacts } from '../domain/name-facts.js';
+import { MAX_LINE_CHARS, Rejection, type LineParser } from './parser.js';
+import { TimestampReader, WallClock } from './timestamp.js';
+
+const QUERY_MARK = ': query: ';
+const CLIENT_MARK = 'client ';
+
+const R = {
+  empty: Rejection.of('empty', true),
+  notQuery: Rejection.of('not_query', true),
+  tooLong: Rejection.of('too_long'),
+  badTimestamp: Rejection.of('bad_timestamp'),
+  badClient: Rejection.of('bad_client'),
+  truncated: Rejection.of('truncated'),
+  badEscape: Rejection.of('bad_name_escape'),
+  rawByte: Rejection.of('bad_name_raw_byte'),
+  emptyLabel: Rejection.of('bad_name_empty_label'),
+} as const;
+
+export interface BindParserOptions {
+  /** IANA zone of timestamps that carry no offset (BIND's own, RFC 3164). Default UTC. */
+  timeZone?: string;
+  /** Year for RFC 3164 syslog timestamps, which carry none. Default: the current UTC year. */
+  syslogYear?: number;
+}
+
+export class BindQueryParser implements LineParser {
+  readonly format = 'bind';
+  private readonly time: TimestampReader;
+
+  constructor(options: BindParserOptions = {}) {
+    const year = options.syslogYear;
+    this.time = new TimestampReader(new WallClock(options.timeZone ?? 'UTC'), year === undefined ? undefined : () => year);
+  }
+
+  parse(line: string, source: string, lineNo: number, offset: number): DnsEvent | Rejection {
+    let end = line.length;
+    if (end > 0 && line.charCodeAt(end - 1) === 0x0d) end--;
+    if (end === 0) return R.empty;
+    if (end > MAX_LINE_CHARS) return R.tooLong;
+
+    const queryAt = line.indexOf(QUERY_MARK);
+    if (queryAt < 0 || queryAt >= end) return R.notQuery;
+    const clientAt = line.lastIndexOf(CLIENT_MARK, queryAt);
+    if (clientAt < 0 || (clientAt > 0 && line.charCodeAt(clientAt - 1) !== 0x20)) return R.badClient;
+
+    const time = this.readTime(line, clientAt);
+    if (Number.isNaN(time)) return R.badTimestamp;
+
+    // client [@0xADDR] IP#PORT
+    let p = clientAt + CLIENT_MARK.length;
+    if (line.charCodeAt(p) === 0x40) {
+      const sp = line.indexOf(' ', p);
+      if (sp < 0 || sp > queryAt) return R.badClient;
+      p = sp + 1;
+    }
+    const hash = line.indexOf('#', p);
+    if (hash < 0 || hash > queryAt || hash === p || !isAddress(line, p, hash)) return R.badClient;
+    const clientIp = line.slice(p, hash);
+    let port = 0;
+    let q = hash + 1;
+    while (q < queryAt) {
+      const d = line.charCodeAt(q) - 0x30;
+      if (d < 0 || d > 9) break;
+      port = port * 10 + d;
+      q++;
+    }
+    if (q === hash + 1 || port > 65535) return R.badClient;
+
+    // NAME CLASS TYPE [FLAGS] [(SERVER)]
+    const nameStart = queryAt + QUERY_MARK.length;
+    const nameEnd = line.indexOf(' ', nameStart);
+    if (nameEnd < 0 || nameEnd >= end || nameEnd === nameStart) return R.truncated;
+    const classEnd = tokenEnd(line, nameEnd + 1, end);
+    if (classEnd === nameEnd + 1 || classEnd >= end) return R.truncated;
+    const typeEnd = tokenEnd(line, classEnd + 1, end);
+    if (typeEnd === classEnd + 1) return R.truncated;
+    let flags = '';
+    let serverIp = '';
+    let r = typeEnd + 1;
+    if (r < end) {
+      const c = line.charCodeAt(r);
+      if (c === 0x2b || c === 0x2d) {
+        const flagsEnd = tokenEnd(line, r, end);
+        flags = line.slice(r, flagsEnd);
+        r = flagsEnd + 1;
+      }
+      if (r < end && line.charCodeAt(r) === 0x28) {
+        const close = line.indexOf(')', r);
+        if (close > r + 1 && close < end && isAddress(line, r + 1, close)) serverIp = line.slice(r + 1, close);
+      }
+    }
+
+    const event: DnsEvent = {
+      time,
+      clientIp,
+      clientPort: port,
+      qname: '',
+      qnameLower: '',
+      qnameBytes: 0,
+      labels: 0,
+      longestLabel: 0,
+      qclass: line.slice(nameEnd + 1, classEnd),
+      qtype: line.slice(classEnd + 1, typeEnd),
+      flags,
+      serverIp,
+      registeredDomain: '',
+      subdomain: '',
+      subdomainBytes: 0,
+      nameKind: 'normal',
+      position: { source, line: lineNo, offset },
+    };
+    const nameError = fillNameFacts(event, line, nameStart, nameEnd);
+    if (nameError === 'bad_escape') return R.badEscape;
+    if (nameError === 'raw_byte') return R.rawByte;
+    if (nameError === 'empty_label') return R.emptyLabel;
+    return event;
+  }
+
+  /** Reads the event time from the prefix before `client `: BIND's own timestamp wins over a syslog header's (it has milliseconds). */
+  private readTime(line: string, limit: number): number {
+    const t = this.time;
+    const c0 = line.charCodeAt(0);
+    if (c0 >= 0x30 && c0 <= 0x39) {
+      const bind = t.bind(line, 0);
+      if (!Number.isNaN(bind)) return bind;
+      const iso = t.iso(line, 0);
+      if (Number.isNaN(iso)) return NaN;
+      return this.bindAfterTag(line, t.end, limit, iso);
+    }
+    if (limit === 0) return NaN;
+    let p = 0;
+    if (c0 === 0x3c) {
+      // <PRI> then either RFC 5424 ("1 " + ISO time) or RFC 3164.
+      const gt = line.indexOf('>', 1);
+      if (gt < 0 || gt > 4 || gt >= limit) return NaN;
+      p = gt + 1;
+      if (line.charCodeAt(p) === 0x31 && line.charCodeAt(p + 1) === 0x20) {
+        const iso = t.iso(line, p + 2);
+        if (Number.isNaN(iso)) return NaN;
+        return this.bindAfterTag(line, t.end, limit, iso);
+      }
+    }
+    const header = t.syslog(line, p);
+    if (Number.isNaN(header)) return NaN;
+    return this.bindAfterTag(line, t.end, limit, header);
+  }
+
+  /** After a syslog header, BIND may still print its own timestamp right after the `tag: `. */
+  private bindAfterTag(line: string, from: number, limit: number, fallback: number): number {
+    const colon = line.indexOf(': ', from);
+    if (colon < 0 || colon + 2 >= limit) return fallback;
+    const c = line.charCodeAt(colon + 2);
+    if (c < 0x30 || c > 0x39) return fallback;
+    const own = this.time.bind(line, colon + 2);
+    return Number.isNaN(own) ? fallback : own;
+  }
+}
+
+function tokenEnd(line: string, from: number, end: number): number {
+  const sp = line.indexOf(' ', from);
+  return sp < 0 || sp > end ? end : sp;
+}
+
+/** Loose IPv4/IPv6 shape check (hex digits, `.`, `:`, `%` scope): enough to reject garbage, not a validator. */
+function isAddress(line: string, start: number, end: number): boolean {
+  if (end - start > 64) return false;
+  for (let i = start; i < end; i++) {
+    const c = line.charCodeAt(i);
+    const ok =
+      (c >= 0x30 && c <= 0x3a) || // 0-9 and ':'
+      c === 0x2e ||
+      c === 0x25 ||
+      (c >= 0x61 && c <= 0x66) ||
+      (c >= 0x41 && c <= 0x46);
+    if (!ok) return false;
+  }
+  return true;
+}

@@ -1,0 +1,153 @@
+/**
+ * The `tunnelwatch` command line: subcommands, flags and their help. Exit
+ * statuses: 0 ok, 1 internal error, 2 usage, 3 configuration, 4 input,
+ * 5 output (see src/errors.ts).
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { loadConfigFile, validateConfig } from './config/load.js';
+import type { Config } from './config/schema.js';
+import { runDemo } from './commands/demo.js';
+import { runDetect } from './commands/detect.js';
+import { runSimulate, type SimulateCliOptions } from './commands/simulate.js';
+
+interface DetectCliOptions {
+  config?: string;
+  format?: 'auto' | 'bind';
+  follow?: boolean;
+  alerts?: string;
+  quarantine?: string;
+  late?: string;
+  aggregates?: string;
+  timezone?: string;
+  lateness?: string;
+  window?: string[];
+  threshold?: number;
+}
+
+function intArg(name: string, min = 0) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}`);
+    return n;
+  };
+}
+
+function numberArg(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a non-negative number');
+  return n;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Config file (or defaults), then command-line flags on top; the result is validated as a whole. */
+export function resolveDetectConfig(o: DetectCliOptions): Config {
+  const base = o.config === undefined ? validateConfig({}) : loadConfigFile(o.config);
+  const raw: Config = structuredClone(base);
+  if (o.format !== undefined) raw.input.format = o.format;
+  if (o.follow === true) raw.input.follow = true;
+  if (o.timezone !== undefined) raw.input.timeZone = o.timezone;
+  if (o.lateness !== undefined) raw.watermark.lateness = o.lateness;
+  if (o.alerts !== undefined) raw.output.alerts = o.alerts;
+  if (o.quarantine !== undefined) raw.output.quarantine = o.quarantine;
+  if (o.late !== undefined) raw.output.late = o.late;
+  if (o.aggregates !== undefined) raw.output.aggregates = o.aggregates;
+  if (o.window !== undefined && o.window.length > 0) {
+    raw.windows = o.window.map((w) => {
+      const [length, slide] = w.split('/');
+      return { length: length ?? '', slide: slide ?? length ?? '' };
+    });
+  }
+  if (o.threshold !== undefined) {
+    for (const rule of raw.rules) if (rule.type === 'distinct_subdomains') rule.threshold = o.threshold;
+  }
+  return validateConfig(raw, o.config === undefined ? 'command-line options' : `config file ${o.config} with command-line options`);
+}
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('tunnelwatch')
+    .description('Detects DNS tunneling and DNS data exfiltration in DNS logs, and explains every alert.')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .addHelpText(
+      'after',
+      `
+Exit status: 0 ok, 1 internal error, 2 usage error, 3 invalid configuration, 4 input error, 5 output error.
+
+Try:  tunnelwatch demo                                  simulate a log with tunnels and detect them
+      tunnelwatch simulate --duration 1h > dns.log      write a seeded BIND query log
+      tunnelwatch detect dns.log                        alerts as ECS JSON lines on stdout`,
+    );
+
+  program
+    .command('detect')
+    .description('Read DNS query logs (files, or stdin when none or "-") and write alerts as ECS JSON lines.')
+    .argument('[files...]', 'log files (plain or gzip); "-" or nothing for stdin')
+    .option('-c, --config <file>', 'configuration file (YAML or JSON); flags override it')
+    .addOption(new Option('--format <format>', 'input format').choices(['auto', 'bind']))
+    .option('-f, --follow', 'keep reading files as they grow, across rotation (tail -F)')
+    .option('--alerts <file>', 'append alerts to this JSONL file instead of stdout')
+    .option('--quarantine <file>', 'where unparsed and non-query lines go, with position and reason')
+    .option('--late <file>', 'write events that arrive behind the watermark to this JSONL file')
+    .option('--aggregates <dir>', 'write closed windows\' per-domain aggregates to Parquet files in this directory')
+    .option('--timezone <zone>', 'IANA zone of timestamps without an offset (default UTC)')
+    .option('--lateness <duration>', 'allowed lateness behind the newest event time (default 60s)')
+    .option('--window <length/slide>', 'window spec, repeatable (default 10m/5m); rules use the first', collect, [])
+    .option('--threshold <n>', 'distinct-subdomain threshold for every distinct-subdomain rule (default 180)', intArg('--threshold', 1))
+    .action(async (files: string[], o: DetectCliOptions) => {
+      const config = resolveDetectConfig(o);
+      await runDetect({ config, inputs: files, handleSignals: true });
+    });
+
+  program
+    .command('simulate')
+    .description('Write a seeded, realistic BIND query log with DNS tunnels in it (to stdout or --out).')
+    .option('--seed <n>', 'random seed; the same seed gives the same log', intArg('--seed'), 1)
+    .option('--start <time>', 'first timestamp, ISO 8601 or "now" (default 2026-11-22T00:00:00Z)')
+    .option('--duration <duration>', 'simulated time span', '30m')
+    .option('--rate <qpm>', 'benign queries per minute', numberArg, 2000)
+    .option('--domains <n>', 'benign registered domains', intArg('--domains', 1), 5000)
+    .option('--clients <n>', 'benign clients', intArg('--clients', 1), 200)
+    .option('--dnsbl <qpm>', 'DNSBL lookups per minute from the mail gateway', numberArg, 8)
+    .option('--av <qpm>', 'antivirus reputation lookups per minute from the AV appliance', numberArg, 4)
+    .option(
+      '--tunnel <spec>',
+      'a tunnel, repeatable, replacing the defaults: domain=D,client=IP,encoding=base32|hex|base64,rate=QPM,duration=15m[,start=5m][,qtype=NULL][,prefix=t][,labels=2][,label-length=57]',
+      collect,
+      [],
+    )
+    .option('--no-tunnels', 'benign traffic only')
+    .option('--out-of-order <duration>', 'write lines up to this far out of time order, as BIND\'s threads do', '0')
+    .option('--lines <n>', 'stop after this many lines', intArg('--lines', 1))
+    .option('-o, --out <file>', 'output file (default stdout)')
+    .option('--truth <file>', 'write the tunnels\' ground truth (domain, client, first/last time, queries) as JSON')
+    .option('--realtime', 'stream like the design\'s generator: one batch per simulated minute')
+    .option('--batch-interval <duration>', 'wall time between batches with --realtime', '60s')
+    .action(async (o: SimulateCliOptions) => {
+      await runSimulate({ ...o, realtime: o.realtime === true, tunnels: o.tunnels !== false });
+    });
+
+  program
+    .command('demo')
+    .description('Simulate 30 minutes of DNS traffic with three tunnels, detect them, and print the alerts and a scorecard.')
+    .option('--seed <n>', 'random seed', intArg('--seed'), 1)
+    .action(async (o: { seed: number }) => {
+      const ok = await runDemo({ seed: o.seed });
+      if (!ok) process.exitCode = 1;
+    });
+
+  program
+    .command('config')
+    .description('Print the effective configuration (defaults, or a file merged with defaults) after validating it.')
+    .argument('[file]', 'configuration file to validate')
+    .action((file: string | undefined) => {
+      const config = file === undefined ? validateConfig({}) : loadConfigFile(file);
+      process.stdout.write(JSON.stringify(config, null, 2) + '\n');
+    });
+
+  return program;
+}

@@ -1,0 +1,101 @@
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { createGunzip } from 'node:zlib';
+import type { SourceCounters } from '../counters.js';
+import { TunnelwatchError } from '../errors.js';
+import type { LineSource } from './source.js';
+import { LineChunker, type TextChunk } from './text-chunk.js';
+
+const READ_SIZE = 1 << 20;
+
+/** A whole file, read once from start to end; gzip is recognised by its magic bytes. */
+export class FileSource implements LineSource {
+  readonly counters: SourceCounters = { read: 0, bytes: 0, errors: 0 };
+  private stopped = false;
+
+  constructor(readonly name: string) {}
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  async *chunks(): AsyncGenerator<TextChunk> {
+    let handle;
+    try {
+      handle = await open(this.name, 'r');
+    } catch (error) {
+      this.counters.errors++;
+      throw new TunnelwatchError('TW_INPUT', `cannot open ${this.name}: ${(error as Error).message}`, { cause: error });
+    }
+    try {
+      const magic = Buffer.alloc(2);
+      const { bytesRead } = await handle.read(magic, 0, 2, 0);
+      if (bytesRead === 2 && magic[0] === 0x1f && magic[1] === 0x8b) {
+        await handle.close();
+        handle = undefined;
+        yield* this.gzipChunks();
+        return;
+      }
+      const chunker = new LineChunker();
+      let position = 0;
+      while (!this.stopped) {
+        const buf = Buffer.allocUnsafe(READ_SIZE);
+        const { bytesRead: n } = await handle.read(buf, 0, READ_SIZE, position);
+        if (n === 0) break;
+        position += n;
+        this.counters.bytes += n;
+        const chunk = chunker.push(n === READ_SIZE ? buf : buf.subarray(0, n));
+        if (chunk !== null) yield chunk;
+      }
+      const last = chunker.end();
+      if (last !== null) yield last;
+    } finally {
+      await handle?.close();
+    }
+  }
+
+  /** Offsets in a gzip source are offsets in the decompressed text. */
+  private async *gzipChunks(): AsyncGenerator<TextChunk> {
+    const chunker = new LineChunker();
+    const stream = createReadStream(this.name, { highWaterMark: READ_SIZE }).pipe(createGunzip());
+    try {
+      for await (const data of stream as AsyncIterable<Buffer>) {
+        if (this.stopped) break;
+        this.counters.bytes += data.length;
+        const chunk = chunker.push(data);
+        if (chunk !== null) yield chunk;
+      }
+    } catch (error) {
+      this.counters.errors++;
+      throw new TunnelwatchError('TW_INPUT', `cannot decompress ${this.name}: ${(error as Error).message}`, { cause: error });
+    } finally {
+      stream.destroy();
+    }
+    const last = chunker.end();
+    if (last !== null) yield last;
+  }
+}
+
+/** Standard input, read until it closes. */
+export class StdinSource implements LineSource {
+  readonly name = '-';
+  readonly counters: SourceCounters = { read: 0, bytes: 0, errors: 0 };
+  private stopped = false;
+
+  stop(): void {
+    this.stopped = true;
+    process.stdin.pause();
+  }
+
+  async *chunks(): AsyncGenerator<TextChunk> {
+    const chunker = new LineChunker();
+    for await (const data of process.stdin as AsyncIterable<Buffer>) {
+      if (this.stopped) break;
+      this.counters.bytes += data.length;
+      const chunk = chunker.push(data);
+      if (chunk !== null) yield chunk;
+    }
+    const last = chunker.end();
+    if (last !== null) yield last;
+  }
+}
