@@ -152,7 +152,7 @@ function toAggregate(w: DomainWindow): WindowAggregate {
   let top = '';
   let topCount = -1;
   for (const [ip, c] of w.clients) {
-    const n = c.subdomains.size;
+    const n = c.distinctSubdomains;
     if (n > topCount || (n === topCount && ip < top)) {
       top = ip;
       topCount = n;

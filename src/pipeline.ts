@@ -33,17 +33,17 @@ export class Pipeline {
   ) {}
 
   consume(cursor: SourceCursor, chunk: TextChunk): void {
-    const text = chunk.text;
+    const data = chunk.data;
     const parser = this.parser;
     const engine = this.engine;
     const source = cursor.name;
     let start = 0;
     let lineNo = cursor.lines;
-    while (start < text.length) {
-      let nl = text.indexOf('\n', start);
-      if (nl < 0) nl = text.length;
+    while (start < data.length) {
+      let nl = data.indexOf(0x0a, start);
+      if (nl < 0) nl = data.length;
       lineNo++;
-      const line = text.slice(start, nl);
+      const line = data.toString('latin1', start, nl);
       const result = parser.parse(line, source, lineNo, chunk.offset + start);
       if (result instanceof Rejection) this.reject(result, line, source, lineNo, chunk.offset + start);
       else {

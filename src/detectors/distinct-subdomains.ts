@@ -40,7 +40,7 @@ export class DistinctSubdomainsRule {
     if (!isNew) return null;
     const holder = perClient ? client : window;
     if (holder.crossed & o.bit) return null;
-    const count = holder.subdomains.size;
+    const count = perClient ? client.distinctSubdomains : window.subdomains.size;
     if (count < o.threshold) return null;
     holder.crossed |= o.bit;
     window.alerted = true;
@@ -50,7 +50,7 @@ export class DistinctSubdomainsRule {
     // abs(): a crossing in an overlapping window may arrive slightly out of event-time order.
     if (last !== undefined && Math.abs(event.time - last) < o.cooldownMs) return 'suppressed';
     this.lastAlert.set(key, event.time);
-    return this.buildAlert(event, window, holder.subdomains.isExact, count, perClient ? client.queries : window.queries, key);
+    return this.buildAlert(event, window, perClient || window.subdomains.isExact, count, perClient ? client.queries : window.queries, key);
   }
 
   /** Forgets cool-downs that ended before `watermark`, keeping the table bounded by active keys. */
@@ -65,7 +65,7 @@ export class DistinctSubdomainsRule {
   private buildAlert(event: DnsEvent, window: DomainWindow, exact: boolean, count: number, queries: number, key: string): Alert {
     const o = this.options;
     const perClient = o.key === 'client_domain';
-    const samples = (perClient ? window.client(event.clientIp).subdomains : window.subdomains).samples(o.samples);
+    const samples = (perClient ? window.client(event.clientIp) : window.subdomains).samples(o.samples);
     if (!samples.includes(event.subdomain)) {
       if (samples.length >= o.samples && samples.length > 0) samples.pop();
       samples.push(event.subdomain);
@@ -98,7 +98,7 @@ export class DistinctSubdomainsRule {
 
 function topClients(window: DomainWindow, n: number): AlertClient[] {
   const all: AlertClient[] = [];
-  for (const [ip, c] of window.clients) all.push({ ip, queries: c.queries, distinctSubdomains: c.subdomains.size });
+  for (const [ip, c] of window.clients) all.push({ ip, queries: c.queries, distinctSubdomains: c.distinctSubdomains });
   all.sort((a, b) => b.distinctSubdomains - a.distinctSubdomains || b.queries - a.queries || (a.ip < b.ip ? -1 : 1));
   return all.slice(0, n);
 }

@@ -1,12 +1,14 @@
 /**
- * Sources hand the pipeline chunks of whole lines. Bytes are decoded as
- * latin1 so one character is one byte: offsets stay byte offsets (what a
- * checkpoint needs), and any byte an attacker writes survives decoding.
+ * Sources hand the pipeline chunks of whole lines as bytes. The pipeline
+ * decodes each line on its own (latin1: one character per byte, so offsets
+ * stay byte offsets and any byte an attacker writes survives decoding). Per
+ * line, not per chunk: V8 substrings point into their parent string, so
+ * names kept in window state would otherwise pin whole megabyte chunks.
  */
 export interface TextChunk {
   /** Whole lines, each ending in `\n` except possibly the last line of a finished source. */
-  text: string;
-  /** Byte offset of `text[0]` in the source. */
+  data: Buffer;
+  /** Byte offset of `data[0]` in the source. */
   offset: number;
 }
 
@@ -32,14 +34,14 @@ export class LineChunker {
       cut = buf.length;
     }
     this.pending = cut < buf.length ? buf.subarray(cut) : null;
-    return this.emit(buf.toString('latin1', 0, cut));
+    return this.emit(buf.subarray(0, cut));
   }
 
   /** End of input: the unterminated last line, if any. */
   end(): TextChunk | null {
     const rest = this.pending;
     this.pending = null;
-    return rest === null || rest.length === 0 ? null : this.emit(rest.toString('latin1'));
+    return rest === null || rest.length === 0 ? null : this.emit(rest);
   }
 
   /** Byte offset just past the last byte handed out. */
@@ -47,9 +49,9 @@ export class LineChunker {
     return this.offset;
   }
 
-  private emit(text: string): TextChunk {
-    const chunk: TextChunk = { text, offset: this.offset };
-    this.offset += text.length;
+  private emit(data: Buffer): TextChunk {
+    const chunk: TextChunk = { data, offset: this.offset };
+    this.offset += data.length;
     return chunk;
   }
 }
