@@ -8,11 +8,11 @@
 import type { Alert } from './alerts/alert.js';
 import type { Config } from './config/schema.js';
 import type { DetectorCounters } from './counters.js';
-import { DistinctSubdomainsRule } from './detectors/distinct-subdomains.js';
+import { DistinctSubdomainsRule, topClients } from './detectors/distinct-subdomains.js';
 import type { DnsEvent } from './event.js';
 import type { WindowAggregate } from './windows/aggregate.js';
 import { parseDuration, windowSpec, type WindowSpec } from './windows/window-spec.js';
-import { WindowedDomains, type ClientWindow, type DomainWindow, type WindowVisitor } from './windows/windowed-domains.js';
+import { WindowedDomains, type DomainWindow, type WindowVisitor } from './windows/windowed-domains.js';
 import { TunnelwatchError } from './errors.js';
 
 export interface EngineOutputs {
@@ -43,6 +43,13 @@ export class DetectionEngine {
   private readonly latenessMs: number;
   private maxEventTime = -Infinity;
   private current: DnsEvent | null = null;
+  /**
+   * Client addresses interned to small integers: window state keys per-client
+   * counts by number, so each event hashes its client address once.
+   */
+  private readonly clientIds = new Map<string, number>();
+  private readonly clientAddresses: string[] = [];
+  private readonly address = (id: number): string => this.clientAddresses[id] ?? '';
   private readonly closeWindow: (w: DomainWindow) => void;
 
   watermark = -Infinity;
@@ -64,15 +71,18 @@ export class DetectionEngine {
         throw new TunnelwatchError('TW_CONFIG', `rule ${r.name}: window ${r.window} is not one of the configured windows (${[...specsByName.keys()].join(', ')})`);
       }
       if (bit > 2 ** 30) throw new TunnelwatchError('TW_CONFIG', 'at most 31 rules are supported');
-      const rule = new DistinctSubdomainsRule({
+      const rule = new DistinctSubdomainsRule(
+        {
         name: r.name,
         key: r.key,
         spec,
         threshold: r.threshold,
         cooldownMs: r.cooldown === undefined ? spec.lengthMs : parseDuration(r.cooldown),
-        samples: config.output.samples,
-        bit,
-      });
+          samples: config.output.samples,
+          bit,
+        },
+        this.address,
+      );
       bit <<= 1;
       const list = rulesBySpec.get(spec.name) ?? [];
       list.push(rule);
@@ -83,15 +93,16 @@ export class DetectionEngine {
       this.specs.push({ windows: new WindowedDomains(spec, config.state.exactDistinctLimit), rules, visit: this.visitorFor(rules) });
     }
     const aggregate = outputs.aggregate;
-    this.closeWindow = aggregate === undefined ? () => {} : (w) => aggregate(toAggregate(w));
+    this.closeWindow = aggregate === undefined ? () => {} : (w) => aggregate(toAggregate(w, this.address));
   }
 
   process(event: DnsEvent): void {
     this.counters.eventsIn++;
     const isLate = event.time < this.watermark;
     this.current = event;
+    const client = this.clientId(event.clientIp);
     let applied = 0;
-    for (const s of this.specs) applied += s.windows.add(event, this.watermark, s.visit);
+    for (const s of this.specs) applied += s.windows.add(event, client, this.watermark, s.visit);
     this.current = null;
     if (isLate) {
       this.counters.late++;
@@ -116,6 +127,16 @@ export class DetectionEngine {
     return n;
   }
 
+  private clientId(ip: string): number {
+    let id = this.clientIds.get(ip);
+    if (id === undefined) {
+      id = this.clientAddresses.length;
+      this.clientIds.set(ip, id);
+      this.clientAddresses.push(ip);
+    }
+    return id;
+  }
+
   private advanceWatermark(watermark: number): void {
     if (watermark <= this.watermark) return;
     this.watermark = watermark;
@@ -131,11 +152,10 @@ export class DetectionEngine {
 
   private visitorFor(rules: DistinctSubdomainsRule[]): WindowVisitor {
     if (rules.length === 0) return () => {};
-    return (window: DomainWindow, client: ClientWindow, newSub: boolean, newClientSub: boolean) => {
-      if (!newSub && !newClientSub) return;
+    return (window: DomainWindow, client: number, changed: number) => {
       const event = this.current!;
       for (const rule of rules) {
-        const result = rule.check(event, window, client, newSub, newClientSub);
+        const result = rule.check(event, window, client, changed);
         if (result === null) continue;
         if (result === 'suppressed') {
           this.counters.suppressed++;
@@ -148,26 +168,18 @@ export class DetectionEngine {
   }
 }
 
-function toAggregate(w: DomainWindow): WindowAggregate {
-  let top = '';
-  let topCount = -1;
-  for (const [ip, c] of w.clients) {
-    const n = c.distinctSubdomains;
-    if (n > topCount || (n === topCount && ip < top)) {
-      top = ip;
-      topCount = n;
-    }
-  }
+function toAggregate(w: DomainWindow, address: (id: number) => string): WindowAggregate {
+  const top = topClients(w, 1, address)[0];
   return {
     window: w.spec.name,
     windowStart: w.start,
     windowEnd: w.end,
     registeredDomain: w.registeredDomain,
     queries: w.queries,
-    distinctSubdomains: w.subdomains.size,
-    distinctClients: w.clients.size,
-    maxClientDistinctSubdomains: Math.max(topCount, 0),
-    topClient: top,
+    distinctSubdomains: w.distinctSubdomains,
+    distinctClients: w.distinctClients,
+    maxClientDistinctSubdomains: top?.distinctSubdomains ?? 0,
+    topClient: top?.ip ?? '',
     alerted: w.alerted,
   };
 }

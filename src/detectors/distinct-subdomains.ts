@@ -12,7 +12,7 @@
 import type { Alert, AlertClient } from '../alerts/alert.js';
 import { alertId } from '../alerts/alert.js';
 import type { DnsEvent } from '../event.js';
-import type { ClientWindow, DomainWindow } from '../windows/windowed-domains.js';
+import { NEW_FOR_CLIENT, NEW_FOR_DOMAIN, type DomainWindow } from '../windows/windowed-domains.js';
 import type { WindowSpec } from '../windows/window-spec.js';
 
 export interface DistinctSubdomainsRuleOptions {
@@ -26,31 +26,34 @@ export interface DistinctSubdomainsRuleOptions {
   bit: number;
 }
 
+/** Client ids are the engine's interned numbers; rules need the address back for alerts. */
+export type ClientAddress = (client: number) => string;
+
 export class DistinctSubdomainsRule {
   readonly type = 'distinct_subdomains';
   private readonly lastAlert = new Map<string, number>();
 
-  constructor(readonly options: DistinctSubdomainsRuleOptions) {}
+  constructor(readonly options: DistinctSubdomainsRuleOptions, private readonly address: ClientAddress) {}
 
   /** Returns the alert to emit, 'suppressed', or null when this event crossed nothing. */
-  check(event: DnsEvent, window: DomainWindow, client: ClientWindow, newSubdomain: boolean, newClientSubdomain: boolean): Alert | 'suppressed' | null {
+  check(event: DnsEvent, window: DomainWindow, client: number, changed: number): Alert | 'suppressed' | null {
     const o = this.options;
-    const perClient = o.key === 'client_domain';
-    const isNew = perClient ? newClientSubdomain : newSubdomain;
-    if (!isNew) return null;
-    const holder = perClient ? client : window;
-    if (holder.crossed & o.bit) return null;
-    const count = perClient ? client.distinctSubdomains : window.subdomains.size;
+    if (o.key === 'domain') {
+      if ((changed & NEW_FOR_DOMAIN) === 0 || window.crossed & o.bit) return null;
+      const count = window.distinctSubdomains;
+      if (count < o.threshold) return null;
+      window.crossed |= o.bit;
+      return this.crossing(event, window, window.registeredDomain, count, window.distinctExact, window.queries, undefined);
+    }
+    if ((changed & NEW_FOR_CLIENT) === 0) return null;
+    const count = window.clientDistinct.get(client) ?? 0;
     if (count < o.threshold) return null;
-    holder.crossed |= o.bit;
-    window.alerted = true;
-
-    const key = perClient ? `${event.clientIp} ${window.registeredDomain}` : window.registeredDomain;
-    const last = this.lastAlert.get(key);
-    // abs(): a crossing in an overlapping window may arrive slightly out of event-time order.
-    if (last !== undefined && Math.abs(event.time - last) < o.cooldownMs) return 'suppressed';
-    this.lastAlert.set(key, event.time);
-    return this.buildAlert(event, window, perClient || window.subdomains.isExact, count, perClient ? client.queries : window.queries, key);
+    const crossed = (window.clientCrossed ??= new Map());
+    const bits = crossed.get(client) ?? 0;
+    if (bits & o.bit) return null;
+    crossed.set(client, bits | o.bit);
+    const key = `${event.clientIp} ${window.registeredDomain}`;
+    return this.crossing(event, window, key, count, window.distinctExact, window.clientQueries.get(client) ?? 0, client);
   }
 
   /** Forgets cool-downs that ended before `watermark`, keeping the table bounded by active keys. */
@@ -58,19 +61,39 @@ export class DistinctSubdomainsRule {
     for (const [key, time] of this.lastAlert) if (time + this.options.cooldownMs < watermark) this.lastAlert.delete(key);
   }
 
-  get trackedKeys(): number {
-    return this.lastAlert.size;
+  private crossing(
+    event: DnsEvent,
+    window: DomainWindow,
+    key: string,
+    count: number,
+    exact: boolean,
+    queries: number,
+    client: number | undefined,
+  ): Alert | 'suppressed' {
+    window.alerted = true;
+    const last = this.lastAlert.get(key);
+    // abs(): a crossing in an overlapping window may arrive slightly out of event-time order.
+    if (last !== undefined && Math.abs(event.time - last) < this.options.cooldownMs) return 'suppressed';
+    this.lastAlert.set(key, event.time);
+    return this.buildAlert(event, window, key, count, exact, queries, client);
   }
 
-  private buildAlert(event: DnsEvent, window: DomainWindow, exact: boolean, count: number, queries: number, key: string): Alert {
+  private buildAlert(
+    event: DnsEvent,
+    window: DomainWindow,
+    key: string,
+    count: number,
+    exact: boolean,
+    queries: number,
+    client: number | undefined,
+  ): Alert {
     const o = this.options;
-    const perClient = o.key === 'client_domain';
-    const samples = (perClient ? window.client(event.clientIp) : window.subdomains).samples(o.samples);
+    const samples = window.samples(o.samples, client);
     if (!samples.includes(event.subdomain)) {
       if (samples.length >= o.samples && samples.length > 0) samples.pop();
       samples.push(event.subdomain);
     }
-    const who = perClient ? ` from client ${event.clientIp}` : '';
+    const who = client === undefined ? '' : ` from client ${event.clientIp}`;
     const alert: Alert = {
       id: alertId(o.name, key, o.spec.name, window.start),
       rule: o.name,
@@ -83,7 +106,7 @@ export class DistinctSubdomainsRule {
       distinctSubdomains: count,
       distinctExact: exact,
       queries,
-      clients: topClients(window, 5),
+      clients: topClients(window, 5, this.address),
       samples,
       question: { name: event.qname, type: event.qtype, client: event.clientIp },
       position: event.position,
@@ -91,14 +114,17 @@ export class DistinctSubdomainsRule {
         `${count} distinct subdomains of ${window.registeredDomain}${who} within the ${o.spec.name} window ` +
         `starting ${new Date(window.start).toISOString()} reached the threshold of ${o.threshold}`,
     };
-    if (perClient) alert.clientIp = event.clientIp;
+    if (client !== undefined) alert.clientIp = event.clientIp;
     return alert;
   }
 }
 
-function topClients(window: DomainWindow, n: number): AlertClient[] {
+/** The window's clients with the most distinct subdomains (then queries, then address). */
+export function topClients(window: DomainWindow, n: number, address: ClientAddress): AlertClient[] {
   const all: AlertClient[] = [];
-  for (const [ip, c] of window.clients) all.push({ ip, queries: c.queries, distinctSubdomains: c.distinctSubdomains });
-  all.sort((a, b) => b.distinctSubdomains - a.distinctSubdomains || b.queries - a.queries || (a.ip < b.ip ? -1 : 1));
+  for (const [id, queries] of window.clientQueries) {
+    all.push({ ip: address(id), queries, distinctSubdomains: window.clientDistinct.get(id) ?? 0 });
+  }
+  all.sort((a, b) => b.distinctSubdomains - a.distinctSubdomains || b.queries - a.queries || (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0));
   return all.slice(0, n);
 }

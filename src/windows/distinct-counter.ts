@@ -12,12 +12,21 @@ const M = 1 << P;
 const ALPHA = 0.7213 / (1 + 1.079 / M);
 
 export class DistinctCounter {
-  private exact: Set<string> | null = new Set();
+  /**
+   * Most counters in the state (one per client per domain per window) only
+   * ever see one value, so the first value is held inline and the Set is
+   * made for the second.
+   */
+  private first: string | null = null;
+  private exact: Set<string> | null = null;
   private registers: Uint8Array | null = null;
   private estimateCache = -1;
   private samplesKept: string[] = [];
 
-  constructor(private readonly exactLimit: number) {}
+  /** `exactLimit` 0 starts as a sketch. */
+  constructor(private readonly exactLimit: number) {
+    if (exactLimit === 0) this.registers = new Uint8Array(M);
+  }
 
   /** Adds a value; returns true when it was (or is estimated to be) new. */
   add(value: string): boolean {
@@ -29,22 +38,31 @@ export class DistinctCounter {
       if (exact.size > this.exactLimit) this.switchToSketch(exact);
       return true;
     }
-    return this.addToSketch(value);
+    if (this.registers !== null) return this.addToSketch(value);
+    if (this.first === null) {
+      this.first = value;
+      return true;
+    }
+    if (this.first === value) return false;
+    this.exact = new Set([this.first, value]);
+    return true;
   }
 
   get size(): number {
     if (this.exact !== null) return this.exact.size;
-    if (this.estimateCache < 0) this.estimateCache = estimate(this.registers!);
+    if (this.registers === null) return this.first === null ? 0 : 1;
+    if (this.estimateCache < 0) this.estimateCache = estimate(this.registers);
     return this.estimateCache;
   }
 
   get isExact(): boolean {
-    return this.exact !== null;
+    return this.registers === null;
   }
 
   /** Up to `n` values seen first (insertion order). */
   samples(n: number): string[] {
-    if (this.exact === null) return this.samplesKept.slice(0, n);
+    if (this.registers !== null) return this.samplesKept.slice(0, n);
+    if (this.exact === null) return this.first === null || n === 0 ? [] : [this.first];
     const out: string[] = [];
     for (const v of this.exact) {
       if (out.length >= n) break;
@@ -58,6 +76,7 @@ export class DistinctCounter {
     this.registers = new Uint8Array(M);
     for (const v of exact) this.addToSketch(v);
     this.exact = null;
+    this.first = null;
   }
 
   private addToSketch(value: string): boolean {

@@ -1,61 +1,41 @@
 /**
  * Per-window, per-registered-domain state for one window spec.
  *
- *   registered domain ──▶ its open windows (≤ ⌈length/slide⌉, by start) ──▶ DomainWindow
- *                                                                            ├─ queries, distinct subdomains
- *                                                                            └─ client ──▶ queries, distinct subdomains
- *   window start ──▶ the DomainWindows to close when the watermark passes its end
+ *   registered domain ──▶ its open windows (≤ ⌈length/slide⌉) ──▶ DomainWindow
+ *   window start      ──▶ the DomainWindows to close when the watermark passes its end
  *
- * Keyed by domain first: one hash lookup per event finds all of the domain's
- * windows, and state can later be partitioned by domain across workers
- * without splitting any window's counts.
+ *   DomainWindow
+ *     owners:         subdomain ──▶ the client id that asked it, or the set of ids when several did (the exact distinct set)
+ *     clientQueries:  client id ──▶ queries
+ *     clientDistinct: client id ──▶ distinct subdomains
+ *
+ * Per-client distinct counts come from who asked each subdomain, not from a
+ * set per client: there is a (client, domain, window) triple for about every
+ * other query in busy traffic, and one object per triple cost three times the
+ * rest of the engine. Keyed by domain first, so state can later be partitioned
+ * by domain across workers without splitting any window's counts.
  */
 import type { DnsEvent } from '../event.js';
 import { DistinctCounter } from './distinct-counter.js';
 import { latestWindowStart, type WindowSpec } from './window-spec.js';
 
-/**
- * One client's share of a domain window. Most clients ask a domain for one
- * or two names, so the first name is held inline and a counter is only made
- * for the second distinct one: this is the most numerous object in the state.
- */
-export class ClientWindow {
-  queries = 0;
-  /** Bit per rule that has crossed for this client in this window. */
-  crossed = 0;
-  private first: string | null = null;
-  private more: DistinctCounter | null = null;
-
-  constructor(private readonly exactLimit: number) {}
-
-  addSubdomain(sub: string): boolean {
-    if (this.more !== null) return this.more.add(sub);
-    if (this.first === null) {
-      this.first = sub;
-      return true;
-    }
-    if (this.first === sub) return false;
-    this.more = new DistinctCounter(this.exactLimit);
-    this.more.add(this.first);
-    return this.more.add(sub);
-  }
-
-  get distinctSubdomains(): number {
-    return this.more !== null ? this.more.size : this.first === null ? 0 : 1;
-  }
-
-  samples(n: number): string[] {
-    if (this.more !== null) return this.more.samples(n);
-    return this.first === null || n === 0 ? [] : [this.first];
-  }
-}
+/** `DomainWindow.add` result bits. */
+export const NEW_FOR_DOMAIN = 1;
+export const NEW_FOR_CLIENT = 2;
 
 export class DomainWindow {
   queries = 0;
-  readonly subdomains: DistinctCounter;
-  readonly clients = new Map<string, ClientWindow>();
+  /** Exact distinct subdomains with their asking client, until `exactLimit`; then null and `sketch` counts. */
+  private owners: Map<string, number | Set<number>> | null = new Map();
+  private sketch: DistinctCounter | null = null;
+  /** Evidence kept from the exact phase once the sketch takes over. */
+  private samplesKept: string[] = [];
+  readonly clientQueries = new Map<number, number>();
+  readonly clientDistinct = new Map<number, number>();
   /** Bit per rule that has crossed for this domain in this window. */
   crossed = 0;
+  /** Bit per rule, per client id, that has crossed in this window. */
+  clientCrossed: Map<number, number> | null = null;
   alerted = false;
 
   constructor(
@@ -63,26 +43,81 @@ export class DomainWindow {
     readonly registeredDomain: string,
     readonly start: number,
     private readonly exactLimit: number,
-  ) {
-    this.subdomains = new DistinctCounter(exactLimit);
-  }
+  ) {}
 
   get end(): number {
     return this.start + this.spec.lengthMs;
   }
 
-  client(ip: string): ClientWindow {
-    let c = this.clients.get(ip);
-    if (c === undefined) {
-      c = new ClientWindow(this.exactLimit);
-      this.clients.set(ip, c);
+  get distinctSubdomains(): number {
+    return this.owners !== null ? this.owners.size : this.sketch!.size;
+  }
+
+  get distinctExact(): boolean {
+    return this.owners !== null;
+  }
+
+  get distinctClients(): number {
+    return this.clientQueries.size;
+  }
+
+  /** Records one query; returns bit 1 if the subdomain is new to the window, bit 2 if new for this client. */
+  add(sub: string, client: number): number {
+    this.queries++;
+    this.clientQueries.set(client, (this.clientQueries.get(client) ?? 0) + 1);
+    // A query for the apex itself carries no encoded data: it counts as a query, not a distinct subdomain.
+    if (sub.length === 0) return 0;
+    const owners = this.owners;
+    if (owners === null) {
+      // Past the exact limit, who asked what is no longer kept: a new subdomain is credited to the client asking it.
+      if (!this.sketch!.add(sub)) return 0;
+      this.countForClient(client);
+      return NEW_FOR_DOMAIN | NEW_FOR_CLIENT;
     }
-    return c;
+    const owner = owners.get(sub);
+    if (owner === undefined) {
+      owners.set(sub, client);
+      this.countForClient(client);
+      if (owners.size > this.exactLimit) this.switchToSketch(owners);
+      return NEW_FOR_DOMAIN | NEW_FOR_CLIENT;
+    }
+    if (owner === client) return 0;
+    if (typeof owner === 'number') {
+      owners.set(sub, new Set([owner, client]));
+    } else {
+      if (owner.has(client)) return 0;
+      owner.add(client);
+    }
+    this.countForClient(client);
+    return NEW_FOR_CLIENT;
+  }
+
+  /** Up to `n` subdomains in the order first seen; with a client, only that client's. */
+  samples(n: number, client?: number): string[] {
+    const out: string[] = [];
+    if (this.owners === null) return this.samplesKept.slice(0, n);
+    for (const [sub, owner] of this.owners) {
+      if (out.length >= n) break;
+      if (client === undefined || owner === client || (typeof owner !== 'number' && owner.has(client))) out.push(sub);
+    }
+    return out;
+  }
+
+  private countForClient(client: number): void {
+    this.clientDistinct.set(client, (this.clientDistinct.get(client) ?? 0) + 1);
+  }
+
+  private switchToSketch(owners: Map<string, number | Set<number>>): void {
+    this.samplesKept = this.samples(16);
+    const sketch = new DistinctCounter(0);
+    for (const sub of owners.keys()) sketch.add(sub);
+    this.sketch = sketch;
+    this.owners = null;
   }
 }
 
-/** Called once per (event, open window) with what the event changed. */
-export type WindowVisitor = (window: DomainWindow, client: ClientWindow, newSubdomain: boolean, newClientSubdomain: boolean) => void;
+/** Called once per (event, open window) with what the event changed (`add`'s bits). */
+export type WindowVisitor = (window: DomainWindow, client: number, changed: number) => void;
 
 export class WindowedDomains {
   private readonly byDomain = new Map<string, DomainWindow[]>();
@@ -94,13 +129,12 @@ export class WindowedDomains {
   constructor(readonly spec: WindowSpec, private readonly exactLimit: number) {}
 
   /**
-   * Applies the event to each of its windows that is still open (end > watermark).
-   * Returns how many windows it was applied to.
+   * Applies the event (from the client with id `client`) to each of its windows that is still open
+   * (end > watermark). Returns how many windows it was applied to.
    */
-  add(event: DnsEvent, watermark: number, visit: WindowVisitor): number {
+  add(event: DnsEvent, client: number, watermark: number, visit: WindowVisitor): number {
     const { lengthMs, slideMs } = this.spec;
     const domain = event.registeredDomain;
-    const sub = event.subdomain;
     let windows = this.byDomain.get(domain);
     let applied = 0;
     for (let start = latestWindowStart(event.time, this.spec); start > event.time - lengthMs; start -= slideMs) {
@@ -122,13 +156,8 @@ export class WindowedDomains {
         w = this.open(domain, start);
         windows.push(w);
       }
-      w.queries++;
-      const c = w.client(event.clientIp);
-      c.queries++;
-      // A query for the apex itself carries no encoded data: it counts as a query, not a distinct subdomain.
-      const isNew = sub.length > 0 && w.subdomains.add(sub);
-      const isNewForClient = sub.length > 0 && c.addSubdomain(sub);
-      visit(w, c, isNew, isNewForClient);
+      const changed = w.add(event.subdomain, client);
+      if (changed !== 0) visit(w, client, changed);
       applied++;
     }
     return applied;
