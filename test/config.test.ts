@@ -1,0 +1,149 @@
+/**
+ * Configuration loading and validation (src/config/load.ts, schema.ts), and
+ * the checks only the engine can make (a rule's window must exist).
+ */
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { loadConfigFile, validateConfig } from '../src/config/load.js';
+import { DetectionEngine } from '../src/engine.js';
+import { TunnelwatchError } from '../src/errors.js';
+import { withTmpDir } from './helpers.js';
+
+/** Asserts `fn` throws a TW_CONFIG TunnelwatchError whose message contains every one of `needles`. */
+function throwsConfig(fn: () => unknown, ...needles: string[]): void {
+  assert.throws(fn, (error: unknown) => {
+    assert.ok(error instanceof TunnelwatchError, `expected a TunnelwatchError, got ${String(error)}`);
+    assert.equal(error.code, 'TW_CONFIG');
+    for (const n of needles) assert.ok(error.message.includes(n), `message should name ${JSON.stringify(n)}: ${error.message}`);
+    return true;
+  });
+}
+
+test('defaults: one 10m/5m window, 60s lateness, threshold 180 for dns_distinct_subdomains', () => {
+  const c = validateConfig({});
+  assert.deepEqual(c.windows, [{ length: '10m', slide: '5m' }]);
+  assert.equal(c.watermark.lateness, '60s');
+  const rule = c.rules.find((r) => r.name === 'dns_distinct_subdomains');
+  assert.ok(rule);
+  assert.equal(rule.threshold, 180);
+  assert.equal(rule.key, 'domain');
+  assert.equal(rule.enabled, true);
+  const perClient = c.rules.find((r) => r.name === 'dns_client_distinct_subdomains');
+  assert.ok(perClient);
+  assert.equal(perClient.enabled, false);
+  assert.equal(c.input.timeZone, 'UTC');
+  assert.equal(c.input.format, 'auto');
+  assert.equal(c.state.exactDistinctLimit, 4096);
+  assert.equal(c.output.quarantine, 'tunnelwatch-quarantine.jsonl');
+  assert.equal(c.output.quarantineSkipped, true);
+  // undefined and {} mean the same
+  assert.deepEqual(validateConfig(undefined), c);
+  assert.deepEqual(validateConfig(null), c);
+});
+
+test('a YAML file loads, merged with the defaults', async () => {
+  await withTmpDir(async (dir) => {
+    const file = join(dir, 'tw.yaml');
+    await writeFile(
+      file,
+      [
+        'input:',
+        '  timeZone: Europe/Berlin',
+        '  syslogYear: 2025',
+        'windows:',
+        '  - { length: 10m, slide: 5m }',
+        '  - { length: 1h, slide: 1h }',
+        'watermark:',
+        '  lateness: 2m',
+        'rules:',
+        '  - name: hourly',
+        '    type: distinct_subdomains',
+        '    key: client_domain',
+        '    window: 1h/1h',
+        '    threshold: 500',
+        '',
+      ].join('\n'),
+    );
+    const c = loadConfigFile(file);
+    assert.equal(c.input.timeZone, 'Europe/Berlin');
+    assert.equal(c.input.syslogYear, 2025);
+    assert.equal(c.input.format, 'auto', 'unset keys keep their defaults');
+    assert.deepEqual(c.windows, [{ length: '10m', slide: '5m' }, { length: '1h', slide: '1h' }]);
+    assert.equal(c.watermark.lateness, '2m');
+    assert.equal(c.rules.length, 1);
+    assert.deepEqual(c.rules[0], { name: 'hourly', type: 'distinct_subdomains', key: 'client_domain', window: '1h/1h', threshold: 500, enabled: true });
+    assert.equal(c.output.samples, 8);
+    // and the engine accepts it
+    assert.doesNotThrow(() => new DetectionEngine(c, { alert() {} }));
+  });
+});
+
+test('a JSON file loads', async () => {
+  await withTmpDir(async (dir) => {
+    const file = join(dir, 'tw.json');
+    await writeFile(file, JSON.stringify({ watermark: { lateness: '5s' }, state: { exactDistinctLimit: 100 }, output: { quarantine: 'q.jsonl', samples: 3 } }));
+    const c = loadConfigFile(file);
+    assert.equal(c.watermark.lateness, '5s');
+    assert.equal(c.state.exactDistinctLimit, 100);
+    assert.equal(c.output.quarantine, 'q.jsonl');
+    assert.equal(c.output.samples, 3);
+    assert.deepEqual(c.windows, [{ length: '10m', slide: '5m' }]);
+  });
+});
+
+test('an unknown key is an error that names the key', async () => {
+  throwsConfig(() => validateConfig({ windws: [{ length: '10m', slide: '5m' }] }), 'windws');
+  throwsConfig(() => validateConfig({ input: { timezone: 'UTC' } }), 'timezone', 'input');
+  await withTmpDir(async (dir) => {
+    const file = join(dir, 'bad.yaml');
+    await writeFile(file, 'windws:\n  - { length: 10m, slide: 5m }\n');
+    throwsConfig(() => loadConfigFile(file), 'windws', file);
+  });
+});
+
+test('a bad duration names its path', async () => {
+  throwsConfig(() => validateConfig({ watermark: { lateness: '5x' } }), 'watermark.lateness');
+  throwsConfig(() => validateConfig({ windows: [{ length: 'ten minutes', slide: '5m' }] }), 'windows[0].length');
+  throwsConfig(() => validateConfig({ watermark: { lateness: '0s' } }), 'watermark.lateness');
+  await withTmpDir(async (dir) => {
+    const file = join(dir, 'late.yaml');
+    await writeFile(file, 'watermark:\n  lateness: 5x\n');
+    throwsConfig(() => loadConfigFile(file), 'watermark.lateness');
+  });
+});
+
+test('a bad time zone is rejected', () => {
+  throwsConfig(() => validateConfig({ input: { timeZone: 'Mars/Olympus_Mons' } }), 'input.timeZone');
+  assert.equal(validateConfig({ input: { timeZone: 'Asia/Kolkata' } }).input.timeZone, 'Asia/Kolkata');
+});
+
+test('a window whose slide exceeds its length is rejected', () => {
+  throwsConfig(() => validateConfig({ windows: [{ length: '5m', slide: '10m' }] }), 'windows[0]', 'slide');
+  assert.doesNotThrow(() => validateConfig({ windows: [{ length: '5m', slide: '5m' }] }));
+});
+
+test('other invalid values', () => {
+  throwsConfig(() => validateConfig({ rules: [{ name: 'r', type: 'distinct_subdomains', key: 'domain', threshold: 0 }] }), 'rules[0].threshold');
+  throwsConfig(() => validateConfig({ rules: [{ name: 'r', type: 'entropy', key: 'domain', threshold: 5 }] }), 'rules[0].type');
+  throwsConfig(() => validateConfig({ windows: [] }), 'windows');
+  throwsConfig(() => validateConfig({ state: { exactDistinctLimit: 1 } }), 'state.exactDistinctLimit');
+});
+
+test('unreadable and unparsable files are configuration errors', async () => {
+  await withTmpDir(async (dir) => {
+    throwsConfig(() => loadConfigFile(join(dir, 'missing.yaml')), 'missing.yaml');
+    const file = join(dir, 'broken.yaml');
+    await writeFile(file, 'windows: [ { length: 10m\n');
+    throwsConfig(() => loadConfigFile(file), 'broken.yaml');
+  });
+});
+
+test('a rule referring to a window that is not configured is rejected when the engine is built', () => {
+  const config = validateConfig({ rules: [{ name: 'hourly', type: 'distinct_subdomains', key: 'domain', window: '1h/1h', threshold: 10 }] });
+  throwsConfig(() => new DetectionEngine(config, { alert() {} }), 'hourly', '1h/1h');
+  // A disabled rule is not checked.
+  const disabled = validateConfig({ rules: [{ name: 'hourly', type: 'distinct_subdomains', key: 'domain', window: '1h/1h', threshold: 10, enabled: false }] });
+  assert.doesNotThrow(() => new DetectionEngine(disabled, { alert() {} }));
+});
