@@ -38,8 +38,8 @@ function numberArg(value: string): number {
   return n;
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 /** Config file (or defaults), then command-line flags on top; the result is validated as a whole. */
@@ -73,6 +73,8 @@ export function buildProgram(): Command {
     .description('Detects DNS tunneling and DNS data exfiltration in DNS logs, and explains every alert.')
     .version('0.1.0')
     .showHelpAfterError()
+    // Throw instead of exiting, so cli.ts maps usage errors to exit status 2 like every other error.
+    .exitOverride()
     .addHelpText(
       'after',
       `
@@ -96,7 +98,7 @@ Try:  tunnelwatch demo                                  simulate a log with tunn
     .option('--aggregates <dir>', 'write closed windows\' per-domain aggregates to Parquet files in this directory')
     .option('--timezone <zone>', 'IANA zone of timestamps without an offset (default UTC)')
     .option('--lateness <duration>', 'allowed lateness behind the newest event time (default 60s)')
-    .option('--window <length/slide>', 'window spec, repeatable (default 10m/5m); rules use the first', collect, [])
+    .option('--window <length/slide>', 'window spec, repeatable (default 10m/5m); rules use the first', collect)
     .option('--threshold <n>', 'distinct-subdomain threshold for every distinct-subdomain rule (default 180)', intArg('--threshold', 1))
     .action(async (files: string[], o: DetectCliOptions) => {
       const config = resolveDetectConfig(o);

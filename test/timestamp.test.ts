@@ -59,9 +59,9 @@ test('BIND: Feb 29 exists in a leap year', () => {
 test('BIND: a day that the month does not have is rejected, not rolled into the next month', () => {
   const t = reader();
   const feb29 = t.bind('29-Feb-2027 12:00:00.000', 0);
-  assert.ok(Number.isNaN(feb29), `29-Feb-2027 read as ${new Date(feb29).toISOString()}`);
+  assert.ok(Number.isNaN(feb29), `29-Feb-2027 read as ${feb29}`);
   const nov31 = t.bind('31-Nov-2026 12:00:00.000', 0);
-  assert.ok(Number.isNaN(nov31), `31-Nov-2026 read as ${new Date(nov31).toISOString()}`);
+  assert.ok(Number.isNaN(nov31), `31-Nov-2026 read as ${nov31}`);
 });
 
 test('BIND: the per-date cache never returns a stale date', () => {

@@ -46,14 +46,11 @@ export class DistinctSubdomainsRule {
       return this.crossing(event, window, window.registeredDomain, count, window.distinctExact, window.queries, undefined);
     }
     if ((changed & NEW_FOR_CLIENT) === 0) return null;
-    const count = window.clientDistinct.get(client) ?? 0;
-    if (count < o.threshold) return null;
-    const crossed = (window.clientCrossed ??= new Map());
-    const bits = crossed.get(client) ?? 0;
-    if (bits & o.bit) return null;
-    crossed.set(client, bits | o.bit);
+    const counts = window.clients.get(client)!;
+    if (counts.distinct < o.threshold || counts.crossed & o.bit) return null;
+    counts.crossed |= o.bit;
     const key = `${event.clientIp} ${window.registeredDomain}`;
-    return this.crossing(event, window, key, count, window.distinctExact, window.clientQueries.get(client) ?? 0, client);
+    return this.crossing(event, window, key, counts.distinct, window.distinctExact, counts.queries, client);
   }
 
   /** Forgets cool-downs that ended before `watermark`, keeping the table bounded by active keys. */
@@ -122,8 +119,8 @@ export class DistinctSubdomainsRule {
 /** The window's clients with the most distinct subdomains (then queries, then address). */
 export function topClients(window: DomainWindow, n: number, address: ClientAddress): AlertClient[] {
   const all: AlertClient[] = [];
-  for (const [id, queries] of window.clientQueries) {
-    all.push({ ip: address(id), queries, distinctSubdomains: window.clientDistinct.get(id) ?? 0 });
+  for (const [id, c] of window.clients) {
+    all.push({ ip: address(id), queries: c.queries, distinctSubdomains: c.distinct });
   }
   all.sort((a, b) => b.distinctSubdomains - a.distinctSubdomains || b.queries - a.queries || (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0));
   return all.slice(0, n);

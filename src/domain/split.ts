@@ -111,7 +111,7 @@ function reverseZone(nameLower: string, suffixStart: number, zoneLabels: number,
   let cut = suffixStart;
   let taken = 0;
   while (taken < zoneLabels && cut > 0) {
-    const dot = nameLower.lastIndexOf('.', cut - 1);
+    const dot = labelDotBefore(nameLower, cut, escaped);
     cut = dot < 0 ? 0 : dot;
     taken++;
   }
@@ -121,11 +121,24 @@ function reverseZone(nameLower: string, suffixStart: number, zoneLabels: number,
 }
 
 function lastTwoLabels(nameLower: string, escaped: boolean, out: DomainSplit, kind: NameKind): DomainSplit {
-  const last = nameLower.lastIndexOf('.');
-  const prev = last <= 0 ? -1 : nameLower.lastIndexOf('.', last - 1);
+  const last = labelDotBefore(nameLower, nameLower.length, escaped);
+  const prev = last <= 0 ? -1 : labelDotBefore(nameLower, last, escaped);
   if (prev < 0) return set(out, nameLower, '', 0, kind);
   const sub = nameLower.slice(0, prev);
   return set(out, nameLower.slice(prev + 1), sub, escaped ? presentationBytes(sub, 0, sub.length) : sub.length, kind);
+}
+
+/** The last label-separating dot before index `before` (a dot after an odd run of backslashes is escaped), or -1. */
+function labelDotBefore(name: string, before: number, escaped: boolean): number {
+  let dot = name.lastIndexOf('.', before - 1);
+  if (!escaped) return dot;
+  while (dot > 0) {
+    let slashes = 0;
+    for (let i = dot - 1; i >= 0 && name.charCodeAt(i) === 0x5c; i--) slashes++;
+    if (slashes % 2 === 0) return dot;
+    dot = name.lastIndexOf('.', dot - 1);
+  }
+  return dot;
 }
 
 function isIpv4Literal(name: string): boolean {

@@ -18,6 +18,7 @@ import { MAX_LINE_CHARS, Rejection, type LineParser } from './parser.js';
 import { TimestampReader, WallClock } from './timestamp.js';
 
 const QUERY_MARK = ': query: ';
+const RESPONSE_MARK = 'response: ';
 const CLIENT_MARK = 'client ';
 
 const R = {
@@ -30,6 +31,9 @@ const R = {
   badEscape: Rejection.of('bad_name_escape'),
   rawByte: Rejection.of('bad_name_raw_byte'),
   emptyLabel: Rejection.of('bad_name_empty_label'),
+  nameMismatch: Rejection.of('name_mismatch'),
+  badClass: Rejection.of('bad_class'),
+  badType: Rejection.of('bad_type'),
 } as const;
 
 export interface BindParserOptions {
@@ -55,7 +59,7 @@ export class BindQueryParser implements LineParser {
     if (end > MAX_LINE_CHARS) return R.tooLong;
 
     const queryAt = line.indexOf(QUERY_MARK);
-    if (queryAt < 0 || queryAt >= end) return R.notQuery;
+    if (queryAt < 0 || queryAt >= end) return isCutClientLine(line, end) ? R.truncated : R.notQuery;
     const clientAt = line.lastIndexOf(CLIENT_MARK, queryAt);
     if (clientAt < 0 || (clientAt > 0 && line.charCodeAt(clientAt - 1) !== 0x20)) return R.badClient;
 
@@ -81,18 +85,29 @@ export class BindQueryParser implements LineParser {
       q++;
     }
     if (q === hash + 1 || port > 65535) return R.badClient;
-
-    // NAME CLASS TYPE [FLAGS] [(SERVER)]
+    // BIND 9.10+ repeats the name in parentheses after the client; a different name there means a spliced line.
+    const paren = line.indexOf(' (', q);
     const nameStart = queryAt + QUERY_MARK.length;
     const nameEnd = line.indexOf(' ', nameStart);
     if (nameEnd < 0 || nameEnd >= end || nameEnd === nameStart) return R.truncated;
+    if (paren >= 0 && paren < queryAt && !sameText(line, paren + 2, nameStart, nameEnd - nameStart, 0x29)) return R.nameMismatch;
+
+    // NAME CLASS TYPE [FLAGS] [(SERVER)] [ECS …]   or, in Infoblox response logs,   NAME CLASS TYPE response: RCODE FLAGS …
     const classEnd = tokenEnd(line, nameEnd + 1, end);
     if (classEnd === nameEnd + 1 || classEnd >= end) return R.truncated;
+    if (!isClass(line, nameEnd + 1, classEnd)) return R.badClass;
     const typeEnd = tokenEnd(line, classEnd + 1, end);
     if (typeEnd === classEnd + 1) return R.truncated;
+    if (!isType(line, classEnd + 1, typeEnd)) return R.badType;
     let flags = '';
     let serverIp = '';
+    let rcode: string | undefined;
     let r = typeEnd + 1;
+    if (line.startsWith(RESPONSE_MARK, r)) {
+      const rcodeEnd = tokenEnd(line, r + RESPONSE_MARK.length, end);
+      rcode = line.slice(r + RESPONSE_MARK.length, rcodeEnd);
+      r = rcodeEnd + 1;
+    }
     if (r < end) {
       const c = line.charCodeAt(r);
       if (c === 0x2b || c === 0x2d) {
@@ -129,6 +144,7 @@ export class BindQueryParser implements LineParser {
     if (nameError === 'bad_escape') return R.badEscape;
     if (nameError === 'raw_byte') return R.rawByte;
     if (nameError === 'empty_label') return R.emptyLabel;
+    if (rcode !== undefined) event.rcode = rcode;
     return event;
   }
 
@@ -161,15 +177,76 @@ export class BindQueryParser implements LineParser {
     return this.bindAfterTag(line, t.end, limit, header);
   }
 
-  /** After a syslog header, BIND may still print its own timestamp right after the `tag: `. */
+  /**
+   * After a syslog header BIND may still print its own timestamp: after the tag, after RFC 5424's
+   * structured data, or after a category such as Infoblox's `infoblox-responses:`. Look at each word
+   * that starts with a digit before `client `.
+   */
   private bindAfterTag(line: string, from: number, limit: number, fallback: number): number {
-    const colon = line.indexOf(': ', from);
-    if (colon < 0 || colon + 2 >= limit) return fallback;
-    const c = line.charCodeAt(colon + 2);
-    if (c < 0x30 || c > 0x39) return fallback;
-    const own = this.time.bind(line, colon + 2);
-    return Number.isNaN(own) ? fallback : own;
+    for (let i = line.indexOf(' ', from); i >= 0 && i + 1 < limit; i = line.indexOf(' ', i + 1)) {
+      const c = line.charCodeAt(i + 1);
+      if (c < 0x30 || c > 0x39) continue;
+      const own = this.time.bind(line, i + 1);
+      if (!Number.isNaN(own)) return own;
+    }
+    return fallback;
   }
+}
+
+/** A line from the query log cut short: a `client ` part with no `: ` after it (every complete client line has one). */
+function isCutClientLine(line: string, end: number): boolean {
+  const c = line.indexOf(CLIENT_MARK);
+  if (c < 0 || c >= end) return false;
+  const colon = line.indexOf(': ', c);
+  return colon < 0 || colon >= end;
+}
+
+/** Whether `line[at, at+length)` equals `line[from, from+length)` and is followed by `terminator`. */
+function sameText(line: string, at: number, from: number, length: number, terminator: number): boolean {
+  if (line.charCodeAt(at + length) !== terminator) return false;
+  for (let k = 0; k < length; k++) if (line.charCodeAt(at + k) !== line.charCodeAt(from + k)) return false;
+  return true;
+}
+
+/** IN, CH, HS, NONE, ANY, or CLASSn (RFC 3597) with n ≤ 65535. */
+function isClass(line: string, start: number, end: number): boolean {
+  const len = end - start;
+  if (len === 2) {
+    const a = line.charCodeAt(start);
+    const b = line.charCodeAt(start + 1);
+    return (a === 0x49 && b === 0x4e) || (a === 0x43 && b === 0x48) || (a === 0x48 && b === 0x53);
+  }
+  if (len === 3) return line.startsWith('ANY', start);
+  if (len === 4) return line.startsWith('NONE', start);
+  return line.startsWith('CLASS', start) && isUint16(line, start + 5, end);
+}
+
+/** A type mnemonic (upper-case letters, digits, `-`, starting with a letter) or TYPEn (RFC 3597) with n ≤ 65535. */
+function isType(line: string, start: number, end: number): boolean {
+  if (end - start > 16) return false;
+  if (line.startsWith('TYPE', start) && end - start > 4 && isDigitCode(line.charCodeAt(start + 4))) return isUint16(line, start + 4, end);
+  const first = line.charCodeAt(start);
+  if (first < 0x41 || first > 0x5a) return false;
+  for (let i = start + 1; i < end; i++) {
+    const c = line.charCodeAt(i);
+    if (!((c >= 0x41 && c <= 0x5a) || isDigitCode(c) || c === 0x2d)) return false;
+  }
+  return true;
+}
+
+function isUint16(line: string, start: number, end: number): boolean {
+  if (end <= start || end - start > 5) return false;
+  let v = 0;
+  for (let i = start; i < end; i++) {
+    const c = line.charCodeAt(i);
+    if (!isDigitCode(c)) return false;
+    v = v * 10 + c - 0x30;
+  }
+  return v <= 65535;
+}
+
+function isDigitCode(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
 }
 
 function tokenEnd(line: string, from: number, end: number): number {
@@ -177,18 +254,35 @@ function tokenEnd(line: string, from: number, end: number): number {
   return sp < 0 || sp > end ? end : sp;
 }
 
-/** Loose IPv4/IPv6 shape check (hex digits, `.`, `:`, `%` scope): enough to reject garbage, not a validator. */
+/**
+ * A client or server address: a dotted-quad IPv4 address with octets ≤ 255, or an IPv6-shaped
+ * token (hex digits, `:`, `.` for a mapped IPv4 tail, `%` scope). Not a full validator: enough
+ * to refuse garbage and impossible IPv4 addresses.
+ */
 function isAddress(line: string, start: number, end: number): boolean {
-  if (end - start > 64) return false;
-  for (let i = start; i < end; i++) {
-    const c = line.charCodeAt(i);
-    const ok =
-      (c >= 0x30 && c <= 0x3a) || // 0-9 and ':'
-      c === 0x2e ||
-      c === 0x25 ||
-      (c >= 0x61 && c <= 0x66) ||
-      (c >= 0x41 && c <= 0x46);
-    if (!ok) return false;
+  if (end - start > 64 || end <= start) return false;
+  if (line.indexOf(':', start) >= 0 && line.indexOf(':', start) < end) {
+    for (let i = start; i < end; i++) {
+      const c = line.charCodeAt(i);
+      const ok = isDigitCode(c) || c === 0x3a || c === 0x2e || c === 0x25 || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
+      if (!ok) return false;
+    }
+    return true;
   }
-  return true;
+  let octets = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = start; i <= end; i++) {
+    const c = i === end ? 0x2e : line.charCodeAt(i);
+    if (c === 0x2e) {
+      if (digits === 0 || value > 255) return false;
+      octets++;
+      value = 0;
+      digits = 0;
+    } else if (isDigitCode(c) && digits < 3) {
+      value = value * 10 + c - 0x30;
+      digits++;
+    } else return false;
+  }
+  return octets === 4;
 }

@@ -66,6 +66,8 @@ export function scanPresentationName(text: string, start: number, end: number, o
         i += 4;
       } else {
         if (d1 < 0x20 || d1 > 0x7e) return fail(out, 'raw_byte');
+        // `\A` is the letter A: DNS compares it case-insensitively like any other.
+        if (d1 >= 0x41 && d1 <= 0x5a) out.hasUpper = true;
         i += 2;
       }
       labelBytes++;

@@ -102,7 +102,7 @@ export class TimestampReader {
       day = digits(text, p, dayLen);
       month = monthAt(text, p + dayLen + 1);
       year = digits(text, p + dayLen + 5, 4);
-      if (day < 1 || day > 31 || month < 0 || year < 0) return NaN;
+      if (month < 0 || year < 0 || day < 1 || day > daysInMonth(year, month)) return NaN;
       this.lastDateKey = dateKey;
       this.lastDateParts = [day, month, year];
     }
@@ -117,7 +117,7 @@ export class TimestampReader {
     const month = digits(text, i + 5, 2);
     const day = digits(text, i + 8, 2);
     const sep = text.charCodeAt(i + 10);
-    if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31) return NaN;
+    if (year < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month - 1)) return NaN;
     if (text.charCodeAt(i + 4) !== 0x2d || text.charCodeAt(i + 7) !== 0x2d || (sep !== 0x54 && sep !== 0x20)) return NaN;
     if (!this.readClock(text, i + 11)) return NaN;
     const p = this.end;
@@ -147,8 +147,9 @@ export class TimestampReader {
     let dayLen = 0;
     while (dayLen < 2 && isDigitAt(text, p + dayLen)) dayLen++;
     const day = digits(text, p, dayLen);
-    if (dayLen === 0 || day < 1 || text.charCodeAt(p + dayLen) !== 0x20) return NaN;
-    return this.clockTime(text, p + dayLen + 1, this.referenceYear(), month, day);
+    const year = this.referenceYear();
+    if (dayLen === 0 || day < 1 || day > daysInMonth(year, month) || text.charCodeAt(p + dayLen) !== 0x20) return NaN;
+    return this.clockTime(text, p + dayLen + 1, year, month, day);
   }
 
   private hour = 0;
@@ -187,6 +188,12 @@ export class TimestampReader {
     if (!this.readClock(text, i)) return NaN;
     return this.clock.toEpoch(year, month, day, this.hour, this.minute, this.second, this.ms);
   }
+}
+
+/** month 0–11 */
+function daysInMonth(year: number, month: number): number {
+  if (month === 1) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 3 || month === 5 || month === 8 || month === 10 ? 30 : 31;
 }
 
 function isDigitAt(text: string, i: number): boolean {

@@ -6,8 +6,7 @@
  *
  *   DomainWindow
  *     owners:         subdomain ──▶ the client id that asked it, or the set of ids when several did (the exact distinct set)
- *     clientQueries:  client id ──▶ queries
- *     clientDistinct: client id ──▶ distinct subdomains
+ *     clients:        client id ──▶ { queries, distinct subdomains, rules crossed }
  *
  * Per-client distinct counts come from who asked each subdomain, not from a
  * set per client: there is a (client, domain, window) triple for about every
@@ -18,6 +17,14 @@
 import type { DnsEvent } from '../event.js';
 import { DistinctCounter } from './distinct-counter.js';
 import { latestWindowStart, type WindowSpec } from './window-spec.js';
+
+/** One client's share of a domain window. */
+export interface ClientCounts {
+  queries: number;
+  distinct: number;
+  /** Bit per rule that has crossed for this client in this window. */
+  crossed: number;
+}
 
 /** `DomainWindow.add` result bits. */
 export const NEW_FOR_DOMAIN = 1;
@@ -30,12 +37,9 @@ export class DomainWindow {
   private sketch: DistinctCounter | null = null;
   /** Evidence kept from the exact phase once the sketch takes over. */
   private samplesKept: string[] = [];
-  readonly clientQueries = new Map<number, number>();
-  readonly clientDistinct = new Map<number, number>();
+  readonly clients = new Map<number, ClientCounts>();
   /** Bit per rule that has crossed for this domain in this window. */
   crossed = 0;
-  /** Bit per rule, per client id, that has crossed in this window. */
-  clientCrossed: Map<number, number> | null = null;
   alerted = false;
 
   constructor(
@@ -58,26 +62,31 @@ export class DomainWindow {
   }
 
   get distinctClients(): number {
-    return this.clientQueries.size;
+    return this.clients.size;
   }
 
   /** Records one query; returns bit 1 if the subdomain is new to the window, bit 2 if new for this client. */
   add(sub: string, client: number): number {
     this.queries++;
-    this.clientQueries.set(client, (this.clientQueries.get(client) ?? 0) + 1);
+    let counts = this.clients.get(client);
+    if (counts === undefined) {
+      counts = { queries: 0, distinct: 0, crossed: 0 };
+      this.clients.set(client, counts);
+    }
+    counts.queries++;
     // A query for the apex itself carries no encoded data: it counts as a query, not a distinct subdomain.
     if (sub.length === 0) return 0;
     const owners = this.owners;
     if (owners === null) {
       // Past the exact limit, who asked what is no longer kept: a new subdomain is credited to the client asking it.
       if (!this.sketch!.add(sub)) return 0;
-      this.countForClient(client);
+      counts.distinct++;
       return NEW_FOR_DOMAIN | NEW_FOR_CLIENT;
     }
     const owner = owners.get(sub);
     if (owner === undefined) {
       owners.set(sub, client);
-      this.countForClient(client);
+      counts.distinct++;
       if (owners.size > this.exactLimit) this.switchToSketch(owners);
       return NEW_FOR_DOMAIN | NEW_FOR_CLIENT;
     }
@@ -88,7 +97,7 @@ export class DomainWindow {
       if (owner.has(client)) return 0;
       owner.add(client);
     }
-    this.countForClient(client);
+    counts.distinct++;
     return NEW_FOR_CLIENT;
   }
 
@@ -101,10 +110,6 @@ export class DomainWindow {
       if (client === undefined || owner === client || (typeof owner !== 'number' && owner.has(client))) out.push(sub);
     }
     return out;
-  }
-
-  private countForClient(client: number): void {
-    this.clientDistinct.set(client, (this.clientDistinct.get(client) ?? 0) + 1);
   }
 
   private switchToSketch(owners: Map<string, number | Set<number>>): void {
