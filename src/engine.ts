@@ -90,7 +90,8 @@ export class DetectionEngine {
     }
     for (const spec of specsByName.values()) {
       const rules = rulesBySpec.get(spec.name) ?? [];
-      this.specs.push({ windows: new WindowedDomains(spec, config.state.exactDistinctLimit), rules, visit: this.visitorFor(rules) });
+      const trackClients = rules.some((r) => r.options.key === 'client_domain');
+      this.specs.push({ windows: new WindowedDomains(spec, config.state.exactDistinctLimit, trackClients), rules, visit: this.visitorFor(rules) });
     }
     const aggregate = outputs.aggregate;
     this.closeWindow = aggregate === undefined ? () => {} : (w) => aggregate(toAggregate(w, this.address));
@@ -169,7 +170,8 @@ export class DetectionEngine {
 }
 
 function toAggregate(w: DomainWindow, address: (id: number) => string): WindowAggregate {
-  const top = topClients(w, 1, address)[0];
+  const shares = w.shares();
+  const top = topClients(w, 1, address, shares)[0];
   return {
     window: w.spec.name,
     windowStart: w.start,
@@ -177,7 +179,7 @@ function toAggregate(w: DomainWindow, address: (id: number) => string): WindowAg
     registeredDomain: w.registeredDomain,
     queries: w.queries,
     distinctSubdomains: w.distinctSubdomains,
-    distinctClients: w.distinctClients,
+    distinctClients: shares.length,
     maxClientDistinctSubdomains: top?.distinctSubdomains ?? 0,
     topClient: top?.ip ?? '',
     alerted: w.alerted,

@@ -16,7 +16,7 @@ function alertWith(name: string, client?: string): Alert {
     distinctSubdomains: 180,
     distinctExact: true,
     queries: 200,
-    clients: [{ ip: '10.0.0.1', queries: 200, distinctSubdomains: 180 }],
+    clients: [{ ip: '10.0.0.1', distinctSubdomains: 180 }],
     samples: [name],
     question: { name: `${name}.evil.example`, type: 'TXT', client: '10.0.0.1' },
     position: { source: '/var/log/named/query.log', line: 42, offset: 4096 },

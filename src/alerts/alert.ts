@@ -3,7 +3,6 @@ import type { SourcePosition } from '../event.js';
 
 export interface AlertClient {
   ip: string;
-  queries: number;
   distinctSubdomains: number;
 }
 
@@ -26,7 +25,7 @@ export interface Alert {
   /** Whether `distinctSubdomains` is exact (it becomes a ~0.8% estimate past the exact limit). */
   distinctExact: boolean;
   queries: number;
-  /** Top clients of the domain in the window, by distinct subdomains. */
+  /** Top clients of the domain in the window, by distinct subdomains (queries per client are not kept: see windowed-domains.ts). */
   clients: AlertClient[];
   /** Example subdomains (presentation form), the crossing one last. */
   samples: string[];

@@ -38,7 +38,7 @@ export function toEcs(alert: Alert): Record<string, unknown> {
       distinct_subdomains: alert.distinctSubdomains,
       distinct_exact: alert.distinctExact,
       queries: alert.queries,
-      clients: alert.clients.map((c) => ({ ip: c.ip, queries: c.queries, distinct_subdomains: c.distinctSubdomains })),
+      clients: alert.clients.map((c) => ({ ip: c.ip, distinct_subdomains: c.distinctSubdomains })),
       samples: alert.samples,
       input: { source: alert.position.source, line: alert.position.line, offset: alert.position.offset },
     },

@@ -43,14 +43,17 @@ export class DistinctSubdomainsRule {
       const count = window.distinctSubdomains;
       if (count < o.threshold) return null;
       window.crossed |= o.bit;
-      return this.crossing(event, window, window.registeredDomain, count, window.distinctExact, window.queries, undefined);
+      return this.crossing(event, window, window.registeredDomain, count, window.distinctExact, undefined);
     }
     if ((changed & NEW_FOR_CLIENT) === 0) return null;
-    const counts = window.clients.get(client)!;
-    if (counts.distinct < o.threshold || counts.crossed & o.bit) return null;
-    counts.crossed |= o.bit;
+    const count = window.clientDistinct(client);
+    if (count < o.threshold) return null;
+    const crossed = (window.clientCrossed ??= new Map());
+    const bits = crossed.get(client) ?? 0;
+    if (bits & o.bit) return null;
+    crossed.set(client, bits | o.bit);
     const key = `${event.clientIp} ${window.registeredDomain}`;
-    return this.crossing(event, window, key, counts.distinct, window.distinctExact, counts.queries, client);
+    return this.crossing(event, window, key, count, window.distinctExact, client);
   }
 
   /** Forgets cool-downs that ended before `watermark`, keeping the table bounded by active keys. */
@@ -64,7 +67,6 @@ export class DistinctSubdomainsRule {
     key: string,
     count: number,
     exact: boolean,
-    queries: number,
     client: number | undefined,
   ): Alert | 'suppressed' {
     window.alerted = true;
@@ -72,7 +74,7 @@ export class DistinctSubdomainsRule {
     // abs(): a crossing in an overlapping window may arrive slightly out of event-time order.
     if (last !== undefined && Math.abs(event.time - last) < this.options.cooldownMs) return 'suppressed';
     this.lastAlert.set(key, event.time);
-    return this.buildAlert(event, window, key, count, exact, queries, client);
+    return this.buildAlert(event, window, key, count, exact, client);
   }
 
   private buildAlert(
@@ -81,7 +83,6 @@ export class DistinctSubdomainsRule {
     key: string,
     count: number,
     exact: boolean,
-    queries: number,
     client: number | undefined,
   ): Alert {
     const o = this.options;
@@ -102,7 +103,7 @@ export class DistinctSubdomainsRule {
       threshold: o.threshold,
       distinctSubdomains: count,
       distinctExact: exact,
-      queries,
+      queries: window.queries,
       clients: topClients(window, 5, this.address),
       samples,
       question: { name: event.qname, type: event.qtype, client: event.clientIp },
@@ -116,12 +117,9 @@ export class DistinctSubdomainsRule {
   }
 }
 
-/** The window's clients with the most distinct subdomains (then queries, then address). */
-export function topClients(window: DomainWindow, n: number, address: ClientAddress): AlertClient[] {
-  const all: AlertClient[] = [];
-  for (const [id, c] of window.clients) {
-    all.push({ ip: address(id), queries: c.queries, distinctSubdomains: c.distinct });
-  }
-  all.sort((a, b) => b.distinctSubdomains - a.distinctSubdomains || b.queries - a.queries || (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0));
+/** The window's clients with the most distinct subdomains (then by address, for a stable order). */
+export function topClients(window: DomainWindow, n: number, address: ClientAddress, shares = window.shares()): AlertClient[] {
+  const all: AlertClient[] = shares.map((s) => ({ ip: address(s.client), distinctSubdomains: s.distinctSubdomains }));
+  all.sort((a, b) => b.distinctSubdomains - a.distinctSubdomains || (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0));
   return all.slice(0, n);
 }

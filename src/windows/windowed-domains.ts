@@ -4,42 +4,49 @@
  *   registered domain ──▶ its open windows (≤ ⌈length/slide⌉) ──▶ DomainWindow
  *   window start      ──▶ the DomainWindows to close when the watermark passes its end
  *
- *   DomainWindow
- *     owners:         subdomain ──▶ the client id that asked it, or the set of ids when several did (the exact distinct set)
- *     clients:        client id ──▶ { queries, distinct subdomains, rules crossed }
+ *   DomainWindow.askers: subdomain ──▶ the client id that asked it, or the set of ids when several did
+ *                        (the apex is kept under '' so its clients count, but it is not a subdomain)
  *
- * Per-client distinct counts come from who asked each subdomain, not from a
- * set per client: there is a (client, domain, window) triple for about every
- * other query in busy traffic, and one object per triple cost three times the
- * rest of the engine. Keyed by domain first, so state can later be partitioned
- * by domain across workers without splitting any window's counts.
+ * Per-client figures (distinct subdomains, distinct clients) are derived from
+ * who asked each subdomain when an alert or a closing window needs them, not
+ * kept per event: in busy traffic there is a (client, domain, window) triple
+ * for about every other query, and per-event client bookkeeping cost more
+ * than the rest of the engine. Only a per-client rule keeps running counts,
+ * and only of new (client, subdomain) pairs. Keyed by domain first, so state
+ * can later be partitioned by domain across workers without splitting any
+ * window's counts.
  */
 import type { DnsEvent } from '../event.js';
 import { DistinctCounter } from './distinct-counter.js';
 import { latestWindowStart, type WindowSpec } from './window-spec.js';
 
-/** One client's share of a domain window. */
-export interface ClientCounts {
-  queries: number;
-  distinct: number;
-  /** Bit per rule that has crossed for this client in this window. */
-  crossed: number;
-}
-
 /** `DomainWindow.add` result bits. */
 export const NEW_FOR_DOMAIN = 1;
 export const NEW_FOR_CLIENT = 2;
 
+const APEX = '';
+
+/** One client's share of a domain window, as derived for alerts and aggregates. */
+export interface ClientShare {
+  client: number;
+  distinctSubdomains: number;
+}
+
 export class DomainWindow {
   queries = 0;
-  /** Exact distinct subdomains with their asking client, until `exactLimit`; then null and `sketch` counts. */
-  private owners: Map<string, number | Set<number>> | null = new Map();
+  /** Exact until `exactLimit` distinct subdomains; then null and `sketch` counts. */
+  private askers: Map<string, number | Set<number>> | null = new Map();
+  private hasApex = false;
   private sketch: DistinctCounter | null = null;
-  /** Evidence kept from the exact phase once the sketch takes over. */
+  /** After the switch to the sketch: new subdomains credited per client, and evidence kept from the exact phase. */
+  private sketchShares: Map<number, number> | null = null;
   private samplesKept: string[] = [];
-  readonly clients = new Map<number, ClientCounts>();
+  /** Running distinct counts per client, kept only for per-client rules. */
+  readonly clientCounts: Map<number, number> | null;
   /** Bit per rule that has crossed for this domain in this window. */
   crossed = 0;
+  /** Bits per client of the per-client rules that have crossed. */
+  clientCrossed: Map<number, number> | null = null;
   alerted = false;
 
   constructor(
@@ -47,77 +54,105 @@ export class DomainWindow {
     readonly registeredDomain: string,
     readonly start: number,
     private readonly exactLimit: number,
-  ) {}
+    trackClients: boolean,
+  ) {
+    this.clientCounts = trackClients ? new Map() : null;
+  }
 
   get end(): number {
     return this.start + this.spec.lengthMs;
   }
 
   get distinctSubdomains(): number {
-    return this.owners !== null ? this.owners.size : this.sketch!.size;
+    return this.askers !== null ? this.askers.size - (this.hasApex ? 1 : 0) : this.sketch!.size;
   }
 
   get distinctExact(): boolean {
-    return this.owners !== null;
+    return this.askers !== null;
   }
 
-  get distinctClients(): number {
-    return this.clients.size;
-  }
-
-  /** Records one query; returns bit 1 if the subdomain is new to the window, bit 2 if new for this client. */
+  /** Records one query; returns NEW_FOR_DOMAIN / NEW_FOR_CLIENT bits. */
   add(sub: string, client: number): number {
     this.queries++;
-    let counts = this.clients.get(client);
-    if (counts === undefined) {
-      counts = { queries: 0, distinct: 0, crossed: 0 };
-      this.clients.set(client, counts);
-    }
-    counts.queries++;
-    // A query for the apex itself carries no encoded data: it counts as a query, not a distinct subdomain.
-    if (sub.length === 0) return 0;
-    const owners = this.owners;
-    if (owners === null) {
-      // Past the exact limit, who asked what is no longer kept: a new subdomain is credited to the client asking it.
-      if (!this.sketch!.add(sub)) return 0;
-      counts.distinct++;
-      return NEW_FOR_DOMAIN | NEW_FOR_CLIENT;
-    }
-    const owner = owners.get(sub);
-    if (owner === undefined) {
-      owners.set(sub, client);
-      counts.distinct++;
-      if (owners.size > this.exactLimit) this.switchToSketch(owners);
-      return NEW_FOR_DOMAIN | NEW_FOR_CLIENT;
-    }
-    if (owner === client) return 0;
-    if (typeof owner === 'number') {
-      owners.set(sub, new Set([owner, client]));
+    const askers = this.askers;
+    if (askers === null) return this.addToSketch(sub, client);
+    const asker = askers.get(sub);
+    let changed: number;
+    if (asker === undefined) {
+      askers.set(sub, client);
+      if (sub === APEX) {
+        this.hasApex = true;
+        return 0;
+      }
+      changed = NEW_FOR_DOMAIN | NEW_FOR_CLIENT;
+      if (askers.size > this.exactLimit) this.switchToSketch(askers);
+    } else if (asker === client) {
+      return 0;
     } else {
-      if (owner.has(client)) return 0;
-      owner.add(client);
+      if (typeof asker === 'number') askers.set(sub, new Set([asker, client]));
+      else if (asker.has(client)) return 0;
+      else asker.add(client);
+      if (sub === APEX) return 0;
+      changed = NEW_FOR_CLIENT;
     }
-    counts.distinct++;
-    return NEW_FOR_CLIENT;
+    const counts = this.clientCounts;
+    if (counts !== null) counts.set(client, (counts.get(client) ?? 0) + 1);
+    return changed;
+  }
+
+  /** Distinct subdomains of one client (running count for per-client rules, else derived). */
+  clientDistinct(client: number): number {
+    if (this.clientCounts !== null) return this.clientCounts.get(client) ?? 0;
+    return this.shares().find((s) => s.client === client)?.distinctSubdomains ?? 0;
+  }
+
+  /** Every client of the window with its distinct subdomains (derived: for alerts and closing windows). */
+  shares(): ClientShare[] {
+    const byClient = new Map<number, number>();
+    const credit = (client: number, n: number): void => {
+      byClient.set(client, (byClient.get(client) ?? 0) + n);
+    };
+    if (this.askers !== null) {
+      for (const [sub, asker] of this.askers) {
+        const n = sub === APEX ? 0 : 1;
+        if (typeof asker === 'number') credit(asker, n);
+        else for (const c of asker) credit(c, n);
+      }
+    } else {
+      for (const [client, n] of this.sketchShares!) credit(client, n);
+    }
+    return [...byClient].map(([client, distinctSubdomains]) => ({ client, distinctSubdomains }));
   }
 
   /** Up to `n` subdomains in the order first seen; with a client, only that client's. */
   samples(n: number, client?: number): string[] {
     const out: string[] = [];
-    if (this.owners === null) return this.samplesKept.slice(0, n);
-    for (const [sub, owner] of this.owners) {
+    if (this.askers === null) return this.samplesKept.slice(0, n);
+    for (const [sub, asker] of this.askers) {
       if (out.length >= n) break;
-      if (client === undefined || owner === client || (typeof owner !== 'number' && owner.has(client))) out.push(sub);
+      if (sub === APEX) continue;
+      if (client === undefined || asker === client || (typeof asker !== 'number' && asker.has(client))) out.push(sub);
     }
     return out;
   }
 
-  private switchToSketch(owners: Map<string, number | Set<number>>): void {
+  /** Past the exact limit, who asked what is no longer kept: a new subdomain is credited to the client asking it. */
+  private addToSketch(sub: string, client: number): number {
+    if (sub === APEX || !this.sketch!.add(sub)) return 0;
+    const shares = this.sketchShares!;
+    shares.set(client, (shares.get(client) ?? 0) + 1);
+    const counts = this.clientCounts;
+    if (counts !== null) counts.set(client, (counts.get(client) ?? 0) + 1);
+    return NEW_FOR_DOMAIN | NEW_FOR_CLIENT;
+  }
+
+  private switchToSketch(askers: Map<string, number | Set<number>>): void {
     this.samplesKept = this.samples(16);
+    this.sketchShares = new Map(this.shares().map((s) => [s.client, s.distinctSubdomains]));
     const sketch = new DistinctCounter(0);
-    for (const sub of owners.keys()) sketch.add(sub);
+    for (const sub of askers.keys()) if (sub !== APEX) sketch.add(sub);
     this.sketch = sketch;
-    this.owners = null;
+    this.askers = null;
   }
 }
 
@@ -131,7 +166,7 @@ export class WindowedDomains {
   private nextEnd = Infinity;
   domainWindows = 0;
 
-  constructor(readonly spec: WindowSpec, private readonly exactLimit: number) {}
+  constructor(readonly spec: WindowSpec, private readonly exactLimit: number, private readonly trackClients: boolean) {}
 
   /**
    * Applies the event (from the client with id `client`) to each of its windows that is still open
@@ -196,7 +231,7 @@ export class WindowedDomains {
   }
 
   private open(domain: string, start: number): DomainWindow {
-    const w = new DomainWindow(this.spec, domain, start, this.exactLimit);
+    const w = new DomainWindow(this.spec, domain, start, this.exactLimit, this.trackClients);
     let list = this.byStart.get(start);
     if (list === undefined) {
       list = [];
