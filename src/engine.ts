@@ -117,6 +117,14 @@ export class DetectionEngine {
     }
   }
 
+  /** A record that carried a time but no event (rejected, or another partition's): event time still moves on. */
+  observeTime(time: number): void {
+    if (time > this.maxEventTime) {
+      this.maxEventTime = time;
+      this.advanceWatermark(time - this.latenessMs);
+    }
+  }
+
   /** End of input: every open window is complete. */
   finish(): void {
     this.advanceWatermark(Infinity);

@@ -5,9 +5,14 @@
  */
 import type { ParserCounters } from './counters.js';
 import type { DetectionEngine } from './engine.js';
-import { MAX_LINE_CHARS, Rejection, type LineParser } from './parsers/parser.js';
-import type { LineFileWriter } from './sinks/line-writer.js';
+import { partitionOfName } from './parallel/partition.js';
+import { MAX_LINE_CHARS, Rejection, type LineParser, type Partition } from './parsers/parser.js';
 import type { TextChunk } from './sources/text-chunk.js';
+
+/** Where quarantined lines go: a file in a single process, the coordinator in a worker. */
+export interface LineSink {
+  write(line: string): void;
+}
 
 /** Per-source read state: the pipeline numbers lines as it splits them. */
 export interface SourceCursor {
@@ -28,8 +33,10 @@ export class Pipeline {
   constructor(
     private readonly parser: LineParser,
     private readonly engine: DetectionEngine,
-    private readonly quarantine: LineFileWriter | null,
+    private readonly quarantine: LineSink | null,
     private readonly quarantineSkipped: boolean,
+    /** In a parallel run: only this partition's lines are parsed here; the others only move event time. */
+    private readonly partition: Partition | null = null,
   ) {}
 
   consume(cursor: SourceCursor, chunk: TextChunk): void {
@@ -44,9 +51,16 @@ export class Pipeline {
       if (nl < 0) nl = data.length;
       lineNo++;
       const line = data.toString('latin1', start, nl);
+      if (this.partition !== null && !this.owns(line)) {
+        start = nl + 1;
+        continue;
+      }
       const result = parser.parse(line, source, lineNo, chunk.offset + start);
-      if (result instanceof Rejection) this.reject(result, line, source, lineNo, chunk.offset + start);
-      else {
+      if (result instanceof Rejection) {
+        const time = parser.lastTime;
+        if (time === time) engine.observeTime(time); // not NaN
+        this.reject(result, line, source, lineNo, chunk.offset + start);
+      } else {
         this.counters.parsed++;
         engine.process(result);
       }
@@ -56,11 +70,19 @@ export class Pipeline {
     cursor.lines = lineNo;
   }
 
-  /** read = parsed + skipped + quarantined: every line is accounted for. */
-  get quarantinedTotal(): number {
-    let n = 0;
-    for (const v of Object.values(this.counters.quarantined)) n += v;
-    return n;
+  /**
+   * Whether this worker handles the line: lines rejected before their name is found go to
+   * partition 0, the others to their name's partition. A line another worker handles still
+   * moves this worker's event time, so every worker keeps the same watermark.
+   */
+  private owns(line: string): boolean {
+    const { index, count } = this.partition!;
+    const parser = this.parser;
+    const owner = parser.locate(line) === null ? partitionOfName(line, parser.nameStart, parser.nameEnd, count) : 0;
+    if (owner === index) return true;
+    const time = parser.lastTime;
+    if (time === time) this.engine.observeTime(time); // not NaN
+    return false;
   }
 
   private reject(r: Rejection, line: string, source: string, lineNo: number, offset: number): void {

@@ -22,6 +22,7 @@ interface DetectCliOptions {
   lateness?: string;
   window?: string[];
   threshold?: number;
+  workers?: number;
 }
 
 function intArg(name: string, min = 0) {
@@ -60,6 +61,7 @@ export function resolveDetectConfig(o: DetectCliOptions): Config {
       return { length: length ?? '', slide: slide ?? length ?? '' };
     });
   }
+  if (o.workers !== undefined) raw.runtime.workers = o.workers;
   if (o.threshold !== undefined) {
     for (const rule of raw.rules) if (rule.type === 'distinct_subdomains') rule.threshold = o.threshold;
   }
@@ -100,6 +102,7 @@ Try:  tunnelwatch demo                                  simulate a log with tunn
     .option('--lateness <duration>', 'allowed lateness behind the newest event time (default 60s)')
     .option('--window <length/slide>', 'window spec, repeatable (default 10m/5m); rules use the first', collect)
     .option('--threshold <n>', 'distinct-subdomain threshold for every distinct-subdomain rule (default 180)', intArg('--threshold', 1))
+    .option('--workers <n>', 'detection worker threads, each owning a partition of registered domains (default 1: all in the main thread)', intArg('--workers', 1))
     .action(async (files: string[], o: DetectCliOptions) => {
       const config = resolveDetectConfig(o);
       await runDetect({ config, inputs: files, handleSignals: true });

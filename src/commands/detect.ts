@@ -4,11 +4,9 @@
  */
 import type { Alert } from '../alerts/alert.js';
 import type { Config } from '../config/schema.js';
-import { DetectionEngine } from '../engine.js';
 import { TunnelwatchError } from '../errors.js';
-import { BindQueryParser } from '../parsers/bind.js';
-import type { LineParser } from '../parsers/parser.js';
-import { Pipeline } from '../pipeline.js';
+import { ParallelProcessor } from '../parallel/coordinator.js';
+import { InProcessProcessor, type Processor, type ProcessorOutputs } from '../processor.js';
 import { JsonlFileAlertSink, StdoutAlertSink, type AlertSink } from '../sinks/alert-sink.js';
 import { LineFileWriter } from '../sinks/line-writer.js';
 import { ParquetAggregateSink } from '../sinks/parquet-aggregates.js';
@@ -64,8 +62,10 @@ export async function runDetect(options: DetectOptions): Promise<DetectSummary> 
   const pendingRows: WindowAggregate[] = [];
   let aggregateRows = 0;
 
-  const engine = new DetectionEngine(config, {
+  let alerts = 0;
+  const outputs: ProcessorOutputs = {
     alert(alert) {
+      alerts++;
       for (const sink of sinks) sink.write(alert);
       options.onAlert?.(alert);
     },
@@ -77,9 +77,11 @@ export async function runDetect(options: DetectOptions): Promise<DetectSummary> 
             aggregateRows++;
           },
     late: late === null ? undefined : (event) => late.write(JSON.stringify(event)),
-  });
-  const pipeline = new Pipeline(makeParser(config), engine, quarantine, config.output.quarantineSkipped);
+    quarantine,
+  };
   const sources = makeSources(options.inputs, config);
+  const processor: Processor =
+    config.runtime.workers > 1 ? new ParallelProcessor(config, outputs, config.runtime.workers) : new InProcessProcessor(config, outputs);
 
   let interrupted = false;
   const onSignal = (): void => {
@@ -103,20 +105,24 @@ export async function runDetect(options: DetectOptions): Promise<DetectSummary> 
   };
   let lastFlush = performance.now();
 
+  let counters;
   try {
-    for (const source of sources) {
-      if (interrupted) break;
-      const cursor = { name: source.name, lines: 0 };
-      for await (const chunk of source.chunks()) {
-        pipeline.consume(cursor, chunk);
-        if (performance.now() - lastFlush > FLUSH_EVERY_MS) {
-          lastFlush = performance.now();
-          await flushOutputs();
+    try {
+      for (const source of sources) {
+        if (interrupted) break;
+        const cursor = { name: source.name, lines: 0 };
+        for await (const chunk of source.chunks()) {
+          await processor.consume(cursor, chunk);
+          if (performance.now() - lastFlush > FLUSH_EVERY_MS) {
+            lastFlush = performance.now();
+            await flushOutputs();
+          }
         }
       }
+    } finally {
+      // A completed batch run has seen every event: its windows close. An interrupted one has not.
+      counters = await processor.finish(interrupted);
     }
-    // A completed batch run has seen every event: close all windows. An interrupted one has not.
-    if (!interrupted) engine.finish();
     await flushOutputs();
   } finally {
     if (options.handleSignals === true) {
@@ -130,7 +136,7 @@ export async function runDetect(options: DetectOptions): Promise<DetectSummary> 
   }
 
   const elapsedMs = performance.now() - started;
-  const c = pipeline.counters;
+  const c = counters;
   const summary: DetectSummary = {
     inputs: options.inputs,
     lines: c.read,
@@ -138,13 +144,13 @@ export async function runDetect(options: DetectOptions): Promise<DetectSummary> 
     parsed: c.parsed,
     skipped: c.skipped,
     skippedBy: c.skippedBy,
-    quarantined: pipeline.quarantinedTotal,
+    quarantined: Object.values(c.quarantined).reduce((n, v) => n + v, 0),
     quarantinedBy: c.quarantined,
-    late: engine.counters.late,
-    lateUnapplied: engine.counters.lateUnapplied,
-    alerts: engine.counters.alerts,
-    suppressed: engine.counters.suppressed,
-    windowsClosed: engine.counters.windowsClosed,
+    late: c.late,
+    lateUnapplied: c.lateUnapplied,
+    alerts,
+    suppressed: c.suppressed,
+    windowsClosed: c.windowsClosed,
     aggregateRows,
     elapsedMs,
     linesPerSecond: c.read / Math.max(elapsedMs / 1000, 1e-9),
@@ -153,12 +159,6 @@ export async function runDetect(options: DetectOptions): Promise<DetectSummary> 
   };
   log(formatSummary(summary, config));
   return summary;
-}
-
-function makeParser(config: Config): LineParser {
-  // Only BIND/Infoblox query logs so far, so `auto` resolves to it.
-  const opts = config.input.syslogYear === undefined ? { timeZone: config.input.timeZone } : { timeZone: config.input.timeZone, syslogYear: config.input.syslogYear };
-  return new BindQueryParser(opts);
 }
 
 function makeSources(inputs: string[], config: Config): LineSource[] {

@@ -70,6 +70,18 @@ export const configSchema = z
         { name: 'dns_distinct_subdomains', type: 'distinct_subdomains', key: 'domain', threshold: 180, enabled: true },
         { name: 'dns_client_distinct_subdomains', type: 'distinct_subdomains', key: 'client_domain', threshold: 180, enabled: false },
       ]),
+    runtime: z
+      .object({
+        workers: z
+          .number()
+          .int()
+          .min(1)
+          .max(64)
+          .default(1)
+          .describe('Detection worker threads, each owning a partition of registered domains; 1 runs everything in the main thread.'),
+      })
+      .strict()
+      .prefault({}),
     output: z
       .object({
         alerts: z.string().optional().describe('Append alerts as JSON lines to this file; default stdout.'),

@@ -52,7 +52,25 @@ export class BindQueryParser implements LineParser {
     this.time = new TimestampReader(new WallClock(options.timeZone ?? 'UTC'), year === undefined ? undefined : () => year);
   }
 
-  parse(line: string, source: string, lineNo: number, offset: number): DnsEvent | Rejection {
+  /** Event time of the last line given to `parse` or `locate`; NaN when it had none. */
+  lastTime = NaN;
+  /** The name's span in the last line `locate` accepted. */
+  nameStart = 0;
+  nameEnd = 0;
+  private end = 0;
+  private queryAt = 0;
+  private clientAt = 0;
+  /** The line the fields above describe, until `parse` consumes them. */
+  private located: string | null = null;
+
+  /**
+   * The cheap first stage of `parse`: finds the event time and the query name without building
+   * an event. Parallel workers run it on every line (to keep one watermark) and `parse` only on
+   * the lines of their partition. Returns the rejection, or null when the line goes on.
+   */
+  locate(line: string): Rejection | null {
+    this.lastTime = NaN;
+    this.located = null;
     let end = line.length;
     if (end > 0 && line.charCodeAt(end - 1) === 0x0d) end--;
     if (end === 0) return R.empty;
@@ -65,6 +83,29 @@ export class BindQueryParser implements LineParser {
 
     const time = this.readTime(line, clientAt);
     if (Number.isNaN(time)) return R.badTimestamp;
+    const nameStart = queryAt + QUERY_MARK.length;
+    const nameEnd = line.indexOf(' ', nameStart);
+    // Time is known from here on: even a line rejected later shows the log's clock moved.
+    this.lastTime = time;
+    if (nameEnd < 0 || nameEnd >= end || nameEnd === nameStart) return R.truncated;
+    this.end = end;
+    this.queryAt = queryAt;
+    this.clientAt = clientAt;
+    this.nameStart = nameStart;
+    this.nameEnd = nameEnd;
+    this.located = line;
+    return null;
+  }
+
+  parse(line: string, source: string, lineNo: number, offset: number): DnsEvent | Rejection {
+    // A partitioned pipeline has just located this very line (same string object): do not do it twice.
+    if (line !== this.located) {
+      const rejected = this.locate(line);
+      if (rejected !== null) return rejected;
+    }
+    this.located = null;
+    const { end, queryAt, clientAt, nameStart, nameEnd } = this;
+    const time = this.lastTime;
 
     // client [@0xADDR] IP#PORT
     let p = clientAt + CLIENT_MARK.length;
@@ -87,9 +128,6 @@ export class BindQueryParser implements LineParser {
     if (q === hash + 1 || port > 65535) return R.badClient;
     // BIND 9.10+ repeats the name in parentheses after the client; a different name there means a spliced line.
     const paren = line.indexOf(' (', q);
-    const nameStart = queryAt + QUERY_MARK.length;
-    const nameEnd = line.indexOf(' ', nameStart);
-    if (nameEnd < 0 || nameEnd >= end || nameEnd === nameStart) return R.truncated;
     if (paren >= 0 && paren < queryAt && !sameText(line, paren + 2, nameStart, nameEnd - nameStart, 0x29)) return R.nameMismatch;
 
     // NAME CLASS TYPE [FLAGS] [(SERVER)] [ECS …]   or, in Infoblox response logs,   NAME CLASS TYPE response: RCODE FLAGS …

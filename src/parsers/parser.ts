@@ -24,6 +24,26 @@ export class Rejection {
 export interface LineParser {
   readonly format: string;
   parse(line: string, source: string, lineNo: number, offset: number): DnsEvent | Rejection;
+  /**
+   * Event time of the last record given to `parse`, NaN when it had none. A record rejected after
+   * its time was read still moves event time on (the watermark), so every partition of a parallel
+   * run sees the same clock.
+   */
+  readonly lastTime: number;
+  /**
+   * The cheap first stage of `parse`: event time (`lastTime`) and the query name's span
+   * (`nameStart`, `nameEnd`), or the rejection. Parallel workers run it on every line to keep one
+   * clock and to find the line's partition, and `parse` only on their own lines.
+   */
+  locate(line: string): Rejection | null;
+  readonly nameStart: number;
+  readonly nameEnd: number;
+}
+
+/** Where a parallel run's worker stands: it handles the lines whose name falls in partition `index` of `count`. */
+export interface Partition {
+  index: number;
+  count: number;
 }
 
 /** Longest line any parser accepts; longer lines are quarantined, not scanned. */

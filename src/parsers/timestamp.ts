@@ -43,6 +43,10 @@ export class WallClock {
   private readonly utc: boolean;
   private readonly offsets = new Map<number, number>();
   private readonly formatter: Intl.DateTimeFormat | null;
+  private dayYear = -1;
+  private dayMonth = -1;
+  private dayDay = -1;
+  private dayStart = 0;
 
   constructor(timeZone = 'UTC') {
     this.timeZone = timeZone;
@@ -57,7 +61,14 @@ export class WallClock {
   }
 
   toEpoch(year: number, month: number, day: number, hour: number, minute: number, second: number, ms: number): number {
-    const asUtc = Date.UTC(year, month, day, hour, minute, second, ms);
+    // Date.UTC per line is measurable on the hot path; lines come in date order, so remember the last midnight.
+    if (year !== this.dayYear || month !== this.dayMonth || day !== this.dayDay) {
+      this.dayYear = year;
+      this.dayMonth = month;
+      this.dayDay = day;
+      this.dayStart = Date.UTC(year, month, day);
+    }
+    const asUtc = this.dayStart + hour * 3_600_000 + minute * 60_000 + second * 1000 + ms;
     if (this.utc) return asUtc;
     const hourKey = Math.floor(asUtc / 3_600_000);
     let offset = this.offsets.get(hourKey);
@@ -82,7 +93,9 @@ export class TimestampReader {
   /** Index just after the last timestamp read. */
   end = 0;
   private lastDateKey = '';
-  private lastDateParts: [number, number, number] = [0, 0, 0];
+  private lastDay = 0;
+  private lastMonth = 0;
+  private lastYear = 0;
 
   constructor(readonly clock: WallClock, private readonly referenceYear: () => number = () => new Date().getUTCFullYear()) {}
 
@@ -94,17 +107,21 @@ export class TimestampReader {
     if (dayLen === 0 || text.charCodeAt(p + dayLen) !== 0x2d) return NaN;
     const dateEnd = p + dayLen + 9; // -Mon-YYYY
     if (text.charCodeAt(p + dayLen + 4) !== 0x2d) return NaN;
-    const dateKey = text.slice(p, dateEnd);
+    // Consecutive lines share their date: compare in place rather than slicing a key per line.
     let day: number, month: number, year: number;
-    if (dateKey === this.lastDateKey) {
-      [day, month, year] = this.lastDateParts;
+    if (this.lastDateKey.length === dateEnd - p && sameAt(text, p, this.lastDateKey)) {
+      day = this.lastDay;
+      month = this.lastMonth;
+      year = this.lastYear;
     } else {
       day = digits(text, p, dayLen);
       month = monthAt(text, p + dayLen + 1);
       year = digits(text, p + dayLen + 5, 4);
       if (month < 0 || year < 0 || day < 1 || day > daysInMonth(year, month)) return NaN;
-      this.lastDateKey = dateKey;
-      this.lastDateParts = [day, month, year];
+      this.lastDateKey = text.slice(p, dateEnd);
+      this.lastDay = day;
+      this.lastMonth = month;
+      this.lastYear = year;
     }
     p = dateEnd;
     if (text.charCodeAt(p) !== 0x20) return NaN;
@@ -188,6 +205,13 @@ export class TimestampReader {
     if (!this.readClock(text, i)) return NaN;
     return this.clock.toEpoch(year, month, day, this.hour, this.minute, this.second, this.ms);
   }
+}
+
+/** Whether `text` holds `key` at index `at`. */
+function sameAt(text: string, at: number, key: string): boolean {
+  if (key.length === 0) return false;
+  for (let k = 0; k < key.length; k++) if (text.charCodeAt(at + k) !== key.charCodeAt(k)) return false;
+  return true;
 }
 
 /** month 0–11 */

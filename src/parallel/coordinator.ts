@@ -1,0 +1,116 @@
+/**
+ * Scale-out across cores: N worker threads, each owning the registered
+ * domains of one partition (src/parallel/partition.ts).
+ *
+ *   source ─▶ chunk ─▶ copy into shared memory ─┬─▶ worker 0: every line's time, its own lines' events ─┐
+ *                                              ├─▶ worker 1: …                                         ├─▶ alerts, aggregates,
+ *                                              └─▶ worker N-1                                          ┘   quarantine ─▶ sinks
+ *
+ * Every worker reads every line's time, so all keep the same watermark and
+ * the alerts equal a single-threaded run's (only their interleaving across
+ * partitions differs). At most `maxInFlight` chunks are outstanding, so a slow
+ * worker slows the reader instead of growing a queue.
+ */
+import { Worker } from 'node:worker_threads';
+import type { Config } from '../config/schema.js';
+import type { DnsEvent } from '../event.js';
+import type { SourceCursor } from '../pipeline.js';
+import type { Processor, ProcessorCounters, ProcessorOutputs } from '../processor.js';
+import type { TextChunk } from '../sources/text-chunk.js';
+import type { FromWorker, ToWorker, WorkerInit } from './messages.js';
+
+export class ParallelProcessor implements Processor {
+  private readonly workers: Worker[] = [];
+  private seq = 0;
+  /** Per chunk: how many workers have not acknowledged it yet. */
+  private readonly pending = new Map<number, number>();
+  private waiting: (() => void) | null = null;
+  private failure: Error | null = null;
+  private finished: ProcessorCounters[] = [];
+  private onFinished: (() => void) | null = null;
+
+  constructor(config: Config, private readonly outputs: ProcessorOutputs, count: number, private readonly maxInFlight = 4) {
+    for (let partition = 0; partition < count; partition++) {
+      const init: WorkerInit = { config, partition, partitions: count };
+      const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: init });
+      worker.on('message', (m: FromWorker) => this.receive(m));
+      worker.on('error', (error) => this.fail(error));
+      this.workers.push(worker);
+    }
+  }
+
+  async consume(cursor: SourceCursor, chunk: TextChunk): Promise<void> {
+    while (this.pending.size >= this.maxInFlight && this.failure === null) await new Promise<void>((resolve) => (this.waiting = resolve));
+    if (this.failure !== null) throw this.failure;
+    const buffer = new SharedArrayBuffer(chunk.data.length);
+    new Uint8Array(buffer).set(chunk.data);
+    const seq = this.seq++;
+    this.pending.set(seq, this.workers.length);
+    const message: ToWorker = { type: 'chunk', seq, source: cursor.name, offset: chunk.offset, buffer, length: chunk.data.length };
+    for (const w of this.workers) w.postMessage(message);
+  }
+
+  async finish(interrupted: boolean): Promise<ProcessorCounters> {
+    const done = new Promise<void>((resolve) => (this.onFinished = resolve));
+    for (const w of this.workers) w.postMessage({ type: 'finish', interrupted } satisfies ToWorker);
+    await done;
+    await Promise.all(this.workers.map((w) => w.terminate()));
+    if (this.failure !== null) throw this.failure;
+    return merge(this.finished);
+  }
+
+  private receive(m: FromWorker): void {
+    if (m.type === 'failed') {
+      this.fail(new Error(`detection worker failed: ${m.message}`));
+      return;
+    }
+    for (const a of m.alerts) this.outputs.alert(a);
+    if (this.outputs.aggregate !== undefined) for (const row of m.aggregates) this.outputs.aggregate(row);
+    if (this.outputs.quarantine !== null) for (const line of m.quarantine) this.outputs.quarantine.write(line);
+    if (this.outputs.late !== undefined) for (const line of m.late) this.outputs.late(JSON.parse(line) as DnsEvent);
+    if (m.type === 'done') {
+      const left = this.pending.get(m.seq)! - 1;
+      if (left === 0) this.pending.delete(m.seq);
+      else this.pending.set(m.seq, left);
+      this.wake();
+    } else {
+      this.finished.push(m.counters);
+      if (this.finished.length === this.workers.length) this.onFinished?.();
+    }
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    this.wake();
+    this.onFinished?.();
+  }
+
+  private wake(): void {
+    const w = this.waiting;
+    this.waiting = null;
+    w?.();
+  }
+}
+
+/** Sums the partitions' counters; lines and closed windows are seen by every worker, so those are taken once. */
+function merge(all: ProcessorCounters[]): ProcessorCounters {
+  const sum = (f: (c: ProcessorCounters) => number): number => all.reduce((n, c) => n + f(c), 0);
+  const byReason = (f: (c: ProcessorCounters) => Record<string, number>): Record<string, number> => {
+    const out: Record<string, number> = {};
+    for (const c of all) for (const [k, v] of Object.entries(f(c))) out[k] = (out[k] ?? 0) + v;
+    return out;
+  };
+  return {
+    read: all[0]?.read ?? 0,
+    parsed: sum((c) => c.parsed),
+    skipped: sum((c) => c.skipped),
+    skippedBy: byReason((c) => c.skippedBy),
+    quarantined: byReason((c) => c.quarantined),
+    eventsIn: sum((c) => c.eventsIn),
+    alerts: sum((c) => c.alerts),
+    suppressed: sum((c) => c.suppressed),
+    late: sum((c) => c.late),
+    lateUnapplied: sum((c) => c.lateUnapplied),
+    windowsClosed: Math.max(0, ...all.map((c) => c.windowsClosed)),
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * What `detect` drives with chunks: the pipeline and engine in this thread,
+ * or the same in N worker threads each owning a partition of registered
+ * domains (src/parallel/). Both report the same counters.
+ */
+import type { Alert } from './alerts/alert.js';
+import type { Config } from './config/schema.js';
+import { DetectionEngine, type EngineCounters } from './engine.js';
+import type { DnsEvent } from './event.js';
+import { createParser } from './parsers/create.js';
+import type { Partition } from './parsers/parser.js';
+import { Pipeline, type LineSink, type SourceCursor } from './pipeline.js';
+import type { TextChunk } from './sources/text-chunk.js';
+import type { WindowAggregate } from './windows/aggregate.js';
+
+export interface ProcessorOutputs {
+  alert(alert: Alert): void;
+  aggregate?(row: WindowAggregate): void;
+  late?(event: DnsEvent): void;
+  quarantine: LineSink | null;
+}
+
+export interface ProcessorCounters extends EngineCounters {
+  read: number;
+  parsed: number;
+  skipped: number;
+  skippedBy: Record<string, number>;
+  quarantined: Record<string, number>;
+}
+
+export interface Processor {
+  consume(cursor: SourceCursor, chunk: TextChunk): void | Promise<void>;
+  /** End of input (or interruption): close windows unless interrupted, and report. */
+  finish(interrupted: boolean): Promise<ProcessorCounters>;
+}
+
+/** The pipeline and engine for one partition (all of them when `partition` is null). */
+export class InProcessProcessor implements Processor {
+  private readonly engine: DetectionEngine;
+  private readonly pipeline: Pipeline;
+
+  constructor(config: Config, outputs: ProcessorOutputs, partition: Partition | null = null) {
+    this.engine = new DetectionEngine(config, outputs);
+    this.pipeline = new Pipeline(createParser(config), this.engine, outputs.quarantine, config.output.quarantineSkipped, partition);
+  }
+
+  consume(cursor: SourceCursor, chunk: TextChunk): void {
+    this.pipeline.consume(cursor, chunk);
+  }
+
+  async finish(interrupted: boolean): Promise<ProcessorCounters> {
+    if (!interrupted) this.engine.finish();
+    return { ...this.engine.counters, ...this.pipeline.counters };
+  }
+}
