@@ -5,8 +5,8 @@
  */
 import type { ParserCounters } from './counters.js';
 import type { DetectionEngine } from './engine.js';
-import { partitionOfName } from './parallel/partition.js';
-import { MAX_LINE_CHARS, Rejection, type LineParser, type Partition } from './parsers/parser.js';
+import type { RoutedView } from './parallel/routing.js';
+import { MAX_LINE_CHARS, Rejection, type LineParser } from './parsers/parser.js';
 import type { TextChunk } from './sources/text-chunk.js';
 
 /** Where quarantined lines go: a file in a single process, the coordinator in a worker. */
@@ -35,8 +35,6 @@ export class Pipeline {
     private readonly engine: DetectionEngine,
     private readonly quarantine: LineSink | null,
     private readonly quarantineSkipped: boolean,
-    /** In a parallel run: only this partition's lines are parsed here; the others only move event time. */
-    private readonly partition: Partition | null = null,
   ) {}
 
   consume(cursor: SourceCursor, chunk: TextChunk): void {
@@ -50,20 +48,7 @@ export class Pipeline {
       let nl = data.indexOf(0x0a, start);
       if (nl < 0) nl = data.length;
       lineNo++;
-      const line = data.toString('latin1', start, nl);
-      if (this.partition !== null && !this.owns(line)) {
-        start = nl + 1;
-        continue;
-      }
-      const result = parser.parse(line, source, lineNo, chunk.offset + start);
-      if (result instanceof Rejection) {
-        const time = parser.lastTime;
-        if (time === time) engine.observeTime(time); // not NaN
-        this.reject(result, line, source, lineNo, chunk.offset + start);
-      } else {
-        this.counters.parsed++;
-        engine.process(result);
-      }
+      this.handle(data.toString('latin1', start, nl), source, lineNo, chunk.offset + start);
       start = nl + 1;
     }
     this.counters.read += lineNo - cursor.lines;
@@ -71,18 +56,37 @@ export class Pipeline {
   }
 
   /**
-   * Whether this worker handles the line: lines rejected before their name is found go to
-   * partition 0, the others to their name's partition. A line another worker handles still
-   * moves this worker's event time, so every worker keeps the same watermark.
+   * A parallel worker's share of a chunk the coordinator has routed: its own lines are parsed and
+   * detected; for the others it only moves event time to theirs, so every worker keeps one watermark.
    */
-  private owns(line: string): boolean {
-    const { index, count } = this.partition!;
+  consumeRouted(cursor: SourceCursor, routed: RoutedView, offset: number, partition: number): void {
+    const { times, ends, owners, data } = routed;
+    const engine = this.engine;
+    let start = 0;
+    for (let i = 0; i < ends.length; i++) {
+      const end = ends[i]!;
+      if (owners[i] === partition) this.handle(data.toString('latin1', start, end), cursor.name, cursor.lines + i + 1, offset + start);
+      else {
+        const time = times[i]!;
+        if (time === time) engine.observeTime(time); // not NaN
+      }
+      start = end + 1;
+    }
+    cursor.lines += ends.length;
+    this.counters.read += ends.length;
+  }
+
+  private handle(line: string, source: string, lineNo: number, offset: number): void {
     const parser = this.parser;
-    const owner = parser.locate(line) === null ? partitionOfName(line, parser.nameStart, parser.nameEnd, count) : 0;
-    if (owner === index) return true;
-    const time = parser.lastTime;
-    if (time === time) this.engine.observeTime(time); // not NaN
-    return false;
+    const result = parser.parse(line, source, lineNo, offset);
+    if (result instanceof Rejection) {
+      const time = parser.lastTime;
+      if (time === time) this.engine.observeTime(time); // not NaN
+      this.reject(result, line, source, lineNo, offset);
+    } else {
+      this.counters.parsed++;
+      this.engine.process(result);
+    }
   }
 
   private reject(r: Rejection, line: string, source: string, lineNo: number, offset: number): void {

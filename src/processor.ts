@@ -8,7 +8,7 @@ import type { Config } from './config/schema.js';
 import { DetectionEngine, type EngineCounters } from './engine.js';
 import type { DnsEvent } from './event.js';
 import { createParser } from './parsers/create.js';
-import type { Partition } from './parsers/parser.js';
+import type { RoutedView } from './parallel/routing.js';
 import { Pipeline, type LineSink, type SourceCursor } from './pipeline.js';
 import type { TextChunk } from './sources/text-chunk.js';
 import type { WindowAggregate } from './windows/aggregate.js';
@@ -39,13 +39,18 @@ export class InProcessProcessor implements Processor {
   private readonly engine: DetectionEngine;
   private readonly pipeline: Pipeline;
 
-  constructor(config: Config, outputs: ProcessorOutputs, partition: Partition | null = null) {
+  constructor(config: Config, outputs: ProcessorOutputs) {
     this.engine = new DetectionEngine(config, outputs);
-    this.pipeline = new Pipeline(createParser(config), this.engine, outputs.quarantine, config.output.quarantineSkipped, partition);
+    this.pipeline = new Pipeline(createParser(config), this.engine, outputs.quarantine, config.output.quarantineSkipped);
   }
 
   consume(cursor: SourceCursor, chunk: TextChunk): void {
     this.pipeline.consume(cursor, chunk);
+  }
+
+  /** A parallel worker's share of a routed chunk (see src/parallel/routing.ts). */
+  consumeRouted(cursor: SourceCursor, routed: RoutedView, offset: number, partition: number): void {
+    this.pipeline.consumeRouted(cursor, routed, offset, partition);
   }
 
   async finish(interrupted: boolean): Promise<ProcessorCounters> {

@@ -2,11 +2,11 @@
  * Scale-out across cores: N worker threads, each owning the registered
  * domains of one partition (src/parallel/partition.ts).
  *
- *   source ─▶ chunk ─▶ copy into shared memory ─┬─▶ worker 0: every line's time, its own lines' events ─┐
- *                                              ├─▶ worker 1: …                                         ├─▶ alerts, aggregates,
- *                                              └─▶ worker N-1                                          ┘   quarantine ─▶ sinks
+ *   source ─▶ chunk ─▶ route (time, owner of each line) into shared memory ─┬─▶ worker 0: its own lines' events ─┐
+ *                                                                         ├─▶ worker 1: …                      ├─▶ alerts, aggregates,
+ *                                                                         └─▶ worker N-1                       ┘   quarantine ─▶ sinks
  *
- * Every worker reads every line's time, so all keep the same watermark and
+ * Every worker moves its clock with every line's time, so all keep the same watermark and
  * the alerts equal a single-threaded run's (only their interleaving across
  * partitions differs). At most `maxInFlight` chunks are outstanding, so a slow
  * worker slows the reader instead of growing a queue.
@@ -17,7 +17,10 @@ import type { DnsEvent } from '../event.js';
 import type { SourceCursor } from '../pipeline.js';
 import type { Processor, ProcessorCounters, ProcessorOutputs } from '../processor.js';
 import type { TextChunk } from '../sources/text-chunk.js';
+import { createParser } from '../parsers/create.js';
+import type { LineParser } from '../parsers/parser.js';
 import type { FromWorker, ToWorker, WorkerInit } from './messages.js';
+import { routeChunk } from './routing.js';
 
 export class ParallelProcessor implements Processor {
   private readonly workers: Worker[] = [];
@@ -29,7 +32,11 @@ export class ParallelProcessor implements Processor {
   private finished: ProcessorCounters[] = [];
   private onFinished: (() => void) | null = null;
 
+  /** Reads each line's time and name once, here, for every worker. */
+  private readonly router: LineParser;
+
   constructor(config: Config, private readonly outputs: ProcessorOutputs, count: number, private readonly maxInFlight = 4) {
+    this.router = createParser(config);
     for (let partition = 0; partition < count; partition++) {
       const init: WorkerInit = { config, partition, partitions: count };
       const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: init });
@@ -42,11 +49,10 @@ export class ParallelProcessor implements Processor {
   async consume(cursor: SourceCursor, chunk: TextChunk): Promise<void> {
     while (this.pending.size >= this.maxInFlight && this.failure === null) await new Promise<void>((resolve) => (this.waiting = resolve));
     if (this.failure !== null) throw this.failure;
-    const buffer = new SharedArrayBuffer(chunk.data.length);
-    new Uint8Array(buffer).set(chunk.data);
+    const routed = routeChunk(chunk.data, this.router, this.workers.length);
     const seq = this.seq++;
     this.pending.set(seq, this.workers.length);
-    const message: ToWorker = { type: 'chunk', seq, source: cursor.name, offset: chunk.offset, buffer, length: chunk.data.length };
+    const message: ToWorker = { type: 'chunk', seq, source: cursor.name, offset: chunk.offset, routed };
     for (const w of this.workers) w.postMessage(message);
   }
 

@@ -1,13 +1,14 @@
 /**
- * A detection worker: sees every chunk (from shared memory, no copy), parses
- * and detects only its partition's lines, and sends its outputs back with each
- * chunk's acknowledgement.
+ * A detection worker: sees every routed chunk (from shared memory, no copy),
+ * parses and detects only its partition's lines, and sends its outputs back
+ * with each chunk's acknowledgement.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Alert } from '../alerts/alert.js';
 import { InProcessProcessor } from '../processor.js';
 import type { WindowAggregate } from '../windows/aggregate.js';
 import type { FromWorker, ToWorker, WorkerInit } from './messages.js';
+import { viewOf } from './routing.js';
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
@@ -25,7 +26,6 @@ const processor = new InProcessProcessor(
     late: init.config.output.late === undefined ? undefined : (event) => late.push(JSON.stringify(event)),
     quarantine: { write: (line) => quarantine.push(line) },
   },
-  { index: init.partition, count: init.partitions },
 );
 const cursors = new Map<string, { name: string; lines: number }>();
 
@@ -46,7 +46,7 @@ port.on('message', (message: ToWorker) => {
         cursor = { name: message.source, lines: 0 };
         cursors.set(message.source, cursor);
       }
-      processor.consume(cursor, { data: Buffer.from(message.buffer, 0, message.length), offset: message.offset });
+      processor.consumeRouted(cursor, viewOf(message.routed), message.offset, init.partition);
       port.postMessage({ type: 'done', seq: message.seq, ...take() } satisfies FromWorker);
     } else {
       void processor.finish(message.interrupted).then((counters) => {

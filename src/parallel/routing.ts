@@ -1,0 +1,63 @@
+/**
+ * The coordinator's pass over a chunk, once for all workers: each line's end,
+ * event time and owning partition, laid out in one SharedArrayBuffer beside
+ * the bytes so workers read it without a copy.
+ *
+ *   [ times: Float64 × n ][ ends: Int32 × n ][ owners: Uint8 × n ][ pad ][ data bytes ]
+ *
+ * A worker then decodes and parses only its own lines; for the others it
+ * only moves its clock to the line's time, so every worker keeps the same
+ * watermark. Lines rejected before their name is found belong to partition 0.
+ */
+import type { LineParser } from '../parsers/parser.js';
+import { partitionOfName } from './partition.js';
+
+export interface RoutedChunk {
+  buffer: SharedArrayBuffer;
+  lines: number;
+  dataOffset: number;
+  dataLength: number;
+}
+
+export interface RoutedView {
+  times: Float64Array;
+  ends: Int32Array;
+  owners: Uint8Array;
+  data: Buffer;
+}
+
+export function routeChunk(data: Buffer, parser: LineParser, partitions: number): RoutedChunk {
+  let lines = 0;
+  for (let i = data.indexOf(0x0a); i >= 0; i = data.indexOf(0x0a, i + 1)) lines++;
+  if (data.length > 0 && data[data.length - 1] !== 0x0a) lines++;
+  const dataOffset = align8(lines * 13);
+  const buffer = new SharedArrayBuffer(dataOffset + data.length);
+  const view = viewOf({ buffer, lines, dataOffset, dataLength: data.length });
+  view.data.set(data);
+  let start = 0;
+  for (let i = 0; i < lines; i++) {
+    let nl = data.indexOf(0x0a, start);
+    if (nl < 0) nl = data.length;
+    const line = data.toString('latin1', start, nl);
+    const rejected = parser.locate(line);
+    view.times[i] = parser.lastTime;
+    view.ends[i] = nl;
+    view.owners[i] = rejected === null ? partitionOfName(line, parser.nameStart, parser.nameEnd, partitions) : 0;
+    start = nl + 1;
+  }
+  return { buffer, lines, dataOffset, dataLength: data.length };
+}
+
+export function viewOf(chunk: RoutedChunk): RoutedView {
+  const { buffer, lines, dataOffset, dataLength } = chunk;
+  return {
+    times: new Float64Array(buffer, 0, lines),
+    ends: new Int32Array(buffer, lines * 8, lines),
+    owners: new Uint8Array(buffer, lines * 12, lines),
+    data: Buffer.from(buffer, dataOffset, dataLength),
+  };
+}
+
+function align8(n: number): number {
+  return (n + 7) & ~7;
+}
