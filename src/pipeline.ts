@@ -5,7 +5,7 @@
  */
 import type { ParserCounters } from './counters.js';
 import type { DetectionEngine } from './engine.js';
-import type { RoutedView } from './parallel/routing.js';
+import { BROADCAST, type RoutedView } from './parallel/routing.js';
 import { MAX_LINE_CHARS, Rejection, type LineParser } from './parsers/parser.js';
 import type { TextChunk } from './sources/text-chunk.js';
 
@@ -65,8 +65,13 @@ export class Pipeline {
     let start = 0;
     for (let i = 0; i < ends.length; i++) {
       const end = ends[i]!;
-      if (owners[i] === partition) this.handle(data.toString('latin1', start, end), cursor.name, cursor.lines + i + 1, offset + start);
-      else {
+      const owner = owners[i];
+      if (owner === partition || (owner === BROADCAST && partition === 0)) {
+        this.handle(data.toString('latin1', start, end), cursor.name, cursor.lines + i + 1, offset + start);
+      } else if (owner === BROADCAST) {
+        // A header: this worker's parser needs it too, but partition 0 accounts for the line.
+        this.parser.parse(data.toString('latin1', start, end), cursor.name, cursor.lines + i + 1, offset + start);
+      } else {
         const time = times[i]!;
         if (time === time) engine.observeTime(time); // not NaN
       }

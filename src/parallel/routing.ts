@@ -7,9 +7,13 @@
  *
  * A worker then decodes and parses only its own lines; for the others it
  * only moves its clock to the line's time, so every worker keeps the same
- * watermark. Lines rejected before their name is found belong to partition 0.
+ * watermark. Lines rejected before their name is found belong to partition 0;
+ * header lines (HEADER_REASON) go to every worker's parser and count in partition 0.
  */
-import type { LineParser } from '../parsers/parser.js';
+
+/** Owner value of a header line: every worker parses it. */
+export const BROADCAST = 255;
+import { HEADER_REASON, type LineParser } from '../parsers/parser.js';
 import { partitionOfName } from './partition.js';
 
 export interface RoutedChunk {
@@ -42,7 +46,8 @@ export function routeChunk(data: Buffer, parser: LineParser, partitions: number)
     const rejected = parser.locate(line);
     view.times[i] = parser.lastTime;
     view.ends[i] = nl;
-    view.owners[i] = rejected === null ? partitionOfName(line, parser.nameStart, parser.nameEnd, partitions) : 0;
+    view.owners[i] =
+      rejected === null ? partitionOfName(line, parser.nameStart, parser.nameEnd, partitions) : rejected.reason === HEADER_REASON ? BROADCAST : 0;
     start = nl + 1;
   }
   return { buffer, lines, dataOffset, dataLength: data.length };

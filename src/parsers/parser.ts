@@ -20,7 +20,16 @@ export class Rejection {
   }
 }
 
-/** A pure line parser: one text record in, one event or one rejection out. */
+/**
+ * The skip reason of a line that configures the parser for the lines after it (Zeek's `#fields`,
+ * `#separator`): parallel runs give such lines to every worker's parser.
+ */
+export const HEADER_REASON = 'header';
+
+/**
+ * A line parser: one text record in, one event or one rejection out. Pure apart from what header
+ * lines configure (see HEADER_REASON).
+ */
 export interface LineParser {
   readonly format: string;
   parse(line: string, source: string, lineNo: number, offset: number): DnsEvent | Rejection;
