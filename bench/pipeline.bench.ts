@@ -14,7 +14,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { validateConfig } from '../src/config/load.js';
@@ -228,11 +228,11 @@ function outputLines(path: string): string[] {
   return text.split('\n').filter((l) => l.length > 0);
 }
 
-async function runTunnelwatch(method: RssMethod, log: LogInfo): Promise<{ row: Row; summary: string }> {
-  const alertsFile = join(RUN_DIR, 'tunnelwatch-alerts.jsonl');
+async function runTunnelwatch(method: RssMethod, log: LogInfo, workers: number): Promise<{ row: Row; summary: string }> {
+  const alertsFile = join(RUN_DIR, `tunnelwatch-alerts-w${workers}.jsonl`);
   const quarantine = join(RUN_DIR, 'tunnelwatch-quarantine.jsonl');
   rmSync(quarantine, { force: true });
-  const m = await measure(method, process.execPath, [CLI, 'detect', log.path, '--quarantine', quarantine], alertsFile);
+  const m = await measure(method, process.execPath, [CLI, 'detect', log.path, '--quarantine', quarantine, '--workers', String(workers)], alertsFile);
   const alerts = outputLines(alertsFile);
   const domains = new Set<string>();
   for (const line of alerts) {
@@ -245,7 +245,7 @@ async function runTunnelwatch(method: RssMethod, log: LogInfo): Promise<{ row: R
   }
   const read = /lines read\s+(\d+)/.exec(m.stderr);
   const row: Row = {
-    name: 'tunnelwatch detect',
+    name: workers === 1 ? 'tunnelwatch detect' : `tunnelwatch detect --workers ${workers}`,
     lines: read === null ? log.lines : Number(read[1]),
     seconds: m.seconds,
     peakRssBytes: m.peakRssBytes,
@@ -254,7 +254,8 @@ async function runTunnelwatch(method: RssMethod, log: LogInfo): Promise<{ row: R
     note:
       'full pipeline: BIND parse with validation, PSL registered-domain split, 10m/5m windows with 60 s watermark, ' +
       'exact distinct subdomains per (window, domain) with per-client counts inside (the per-client rule is off by default), ' +
-      'alert at the crossing with cool-down, quarantine file',
+      'alert at the crossing with cool-down, quarantine file' +
+      (workers === 1 ? '; one thread' : `; ${workers} worker threads by registered-domain partition + the reading/routing main thread`),
   };
   if (!m.ok) row.failed = `exit ${m.exit}: ${m.stderr.trim().split('\n').slice(-3).join(' | ')}`;
   const summary = m.stderr.split('\n').find((l) => l.trimStart().startsWith('elapsed')) ?? '(no summary line on stderr)';
@@ -441,8 +442,12 @@ async function main(): Promise<void> {
 
   const rows: Row[] = [];
   process.stdout.write('running tunnelwatch detect ...\n');
-  const tw = await runTunnelwatch(method, log);
+  const tw = await runTunnelwatch(method, log, 1);
   rows.push(tw.row);
+  const workers = Math.max(2, Math.min(availableParallelism(), 8));
+  process.stdout.write(`running tunnelwatch detect --workers ${workers} ...\n`);
+  const twParallel = await runTunnelwatch(method, log, workers);
+  rows.push(twParallel.row);
 
   const awkNote = 'split on spaces, last two labels as domain, assoc array of seen (window, domain, subdomain), windows dropped 15 min behind';
   if (onPath('mawk')) {
@@ -480,7 +485,8 @@ async function main(): Promise<void> {
       [false, true, true, true, true, true],
     ) + '\n\n',
   );
-  process.stdout.write(`tunnelwatch's own summary: ${tw.summary.trim()}\n\n`);
+  process.stdout.write(`tunnelwatch's own summary: ${tw.summary.trim()}\n`);
+  process.stdout.write(`with --workers ${workers}:       ${twParallel.summary.trim()}\n\n`);
   for (const r of rows) {
     process.stdout.write(`${r.name}: ${r.note}\n`);
     if (r.domains.length > 0) process.stdout.write(`  alerted: ${r.domains.join(', ')}\n`);
