@@ -6,6 +6,7 @@ import type { Alert } from '../alerts/alert.js';
 import type { Config } from '../config/schema.js';
 import { TunnelwatchError } from '../errors.js';
 import { ParallelProcessor } from '../parallel/coordinator.js';
+import { resolveFormat } from '../parsers/create.js';
 import { InProcessProcessor, type Processor, type ProcessorOutputs } from '../processor.js';
 import { JsonlFileAlertSink, StdoutAlertSink, type AlertSink } from '../sinks/alert-sink.js';
 import { LineFileWriter } from '../sinks/line-writer.js';
@@ -80,8 +81,12 @@ export async function runDetect(options: DetectOptions): Promise<DetectSummary> 
     quarantine,
   };
   const sources = makeSources(options.inputs, config);
-  const processor: Processor =
-    config.runtime.workers > 1 ? new ParallelProcessor(config, outputs, config.runtime.workers) : new InProcessProcessor(config, outputs);
+  // Made at the first chunk, so an `auto` format can be read off the input.
+  let processor: Processor | null = null;
+  const processorFor = (sample: Buffer | null): Processor => {
+    const resolved = resolveFormat(config, sample);
+    return resolved.runtime.workers > 1 ? new ParallelProcessor(resolved, outputs, resolved.runtime.workers) : new InProcessProcessor(resolved, outputs);
+  };
 
   let interrupted = false;
   const onSignal = (): void => {
@@ -112,6 +117,7 @@ export async function runDetect(options: DetectOptions): Promise<DetectSummary> 
         if (interrupted) break;
         const cursor = { name: source.name, lines: 0 };
         for await (const chunk of source.chunks()) {
+          processor ??= processorFor(chunk.data);
           await processor.consume(cursor, chunk);
           if (performance.now() - lastFlush > FLUSH_EVERY_MS) {
             lastFlush = performance.now();
@@ -121,7 +127,7 @@ export async function runDetect(options: DetectOptions): Promise<DetectSummary> 
       }
     } finally {
       // A completed batch run has seen every event: its windows close. An interrupted one has not.
-      counters = await processor.finish(interrupted);
+      counters = await (processor ?? processorFor(null)).finish(interrupted);
     }
     await flushOutputs();
   } finally {

@@ -1,9 +1,41 @@
+/**
+ * Parser registry and format detection. `auto` is resolved once per run from
+ * the first bytes of the first input (all inputs of a run share a format;
+ * `--format` overrides).
+ */
 import type { Config } from '../config/schema.js';
 import { BindQueryParser } from './bind.js';
 import type { LineParser } from './parser.js';
 
-/** The parser for the configured format. Only BIND/Infoblox query logs so far, so `auto` resolves to it. */
+export const FORMATS = ['bind'] as const;
+export type Format = (typeof FORMATS)[number];
+
+const FACTORIES: Record<Format, (config: Config) => LineParser> = {
+  bind: (config) => {
+    const { timeZone, syslogYear } = config.input;
+    return new BindQueryParser(syslogYear === undefined ? { timeZone } : { timeZone, syslogYear });
+  },
+};
+
+/** The parser for the configured format; `auto` must have been resolved by `resolveFormat` first. */
 export function createParser(config: Config): LineParser {
-  const { timeZone, syslogYear } = config.input;
-  return new BindQueryParser(syslogYear === undefined ? { timeZone } : { timeZone, syslogYear });
+  const format = config.input.format;
+  if (format === 'auto') throw new Error('createParser: resolve the auto format first');
+  return FACTORIES[format](config);
+}
+
+/**
+ * Guesses the format from a sample of the input: the first complete lines. Each known format has
+ * a literal marker no other format's lines carry; BIND is the default.
+ */
+export function sniffFormat(sample: Buffer): Format {
+  const text = sample.toString('latin1', 0, Math.min(sample.length, 16_384));
+  void text;
+  return 'bind';
+}
+
+/** The config with `input.format` made concrete. */
+export function resolveFormat(config: Config, sample: Buffer | null): Config {
+  if (config.input.format !== 'auto') return config;
+  return { ...config, input: { ...config.input, format: sample === null ? 'bind' : sniffFormat(sample) } };
 }
