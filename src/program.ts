@@ -8,6 +8,7 @@ import { loadConfigFile, validateConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { runDemo } from './commands/demo.js';
 import { runDetect } from './commands/detect.js';
+import { EXPORT_FORMATS, RPZ_ACTIONS, runExport, type ExportOptions } from './commands/export.js';
 import { runSimulate, type SimulateCliOptions } from './commands/simulate.js';
 
 interface DetectCliOptions {
@@ -84,7 +85,8 @@ Exit status: 0 ok, 1 internal error, 2 usage error, 3 invalid configuration, 4 i
 
 Try:  tunnelwatch demo                                  simulate a log with tunnels and detect them
       tunnelwatch simulate --duration 1h > dns.log      write a seeded BIND query log
-      tunnelwatch detect dns.log                        alerts as ECS JSON lines on stdout`,
+      tunnelwatch detect dns.log                        alerts as ECS JSON lines on stdout
+      tunnelwatch detect dns.log | tunnelwatch export --format rpz -o tunnel.rpz`,
     );
 
   program
@@ -143,6 +145,30 @@ Try:  tunnelwatch demo                                  simulate a log with tunn
     .action(async (o: { seed: number }) => {
       const ok = await runDemo({ seed: o.seed });
       if (!ok) process.exitCode = 1;
+    });
+
+  program
+    .command('export')
+    .description('Roll alerts up into one indicator per domain and write an RPZ zone, a domain list, CSV or a STIX 2.1 bundle.')
+    .addOption(new Option('--format <format>', 'output format').choices([...EXPORT_FORMATS]).makeOptionMandatory())
+    .option('--alerts <file>', 'alert JSONL file written by detect (plain or gzip), repeatable; default stdin', collect)
+    .option('-o, --out <file>', 'output file, replaced atomically (default stdout)')
+    .option('--ttl-days <days>', 'an indicator expires this many days after its last alert (default 7)', numberArg)
+    .option('--include-expired', 'also export expired indicators')
+    .option('--zone <name>', 'RPZ zone name (default rpz.tunnelwatch)')
+    .addOption(new Option('--action <action>', 'RPZ policy (default nxdomain)').choices([...RPZ_ACTIONS]))
+    .option('--sinkhole <ip>', 'RPZ: answer this address instead (implies --action sinkhole)')
+    .option('--serial <n>', 'RPZ SOA serial (default: now, in epoch seconds)', intArg('--serial'))
+    .action(async (o: { format: ExportOptions['format']; alerts?: string[]; out?: string; ttlDays?: number; includeExpired?: boolean; zone?: string; action?: ExportOptions['action']; sinkhole?: string; serial?: number }) => {
+      const options: ExportOptions = { format: o.format, alerts: o.alerts ?? [] };
+      if (o.out !== undefined) options.out = o.out;
+      if (o.ttlDays !== undefined) options.ttlDays = o.ttlDays;
+      if (o.includeExpired === true) options.includeExpired = true;
+      if (o.zone !== undefined) options.zone = o.zone;
+      if (o.action !== undefined) options.action = o.action;
+      if (o.sinkhole !== undefined) options.sinkhole = o.sinkhole;
+      if (o.serial !== undefined) options.serial = o.serial;
+      await runExport(options);
     });
 
   program
