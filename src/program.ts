@@ -5,6 +5,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfigFile, validateConfig } from './config/load.js';
+import { FORMATS } from './parsers/formats.js';
 import type { Config } from './config/schema.js';
 import { runDemo } from './commands/demo.js';
 import { runDetect } from './commands/detect.js';
@@ -13,7 +14,7 @@ import { runSimulate, type SimulateCliOptions } from './commands/simulate.js';
 
 interface DetectCliOptions {
   config?: string;
-  format?: 'auto' | 'bind';
+  format?: Config['input']['format'];
   follow?: boolean;
   alerts?: string;
   quarantine?: string;
@@ -94,7 +95,7 @@ Try:  tunnelwatch demo                                  simulate a log with tunn
     .description('Read DNS query logs (files, or stdin when none or "-") and write alerts as ECS JSON lines.')
     .argument('[files...]', 'log files (plain or gzip); "-" or nothing for stdin')
     .option('-c, --config <file>', 'configuration file (YAML or JSON); flags override it')
-    .addOption(new Option('--format <format>', 'input format').choices(['auto', 'bind']))
+    .addOption(new Option('--format <format>', 'input format (default auto: read off the first lines)').choices(['auto', ...FORMATS]))
     .option('-f, --follow', 'keep reading files as they grow, across rotation (tail -F)')
     .option('--alerts <file>', 'append alerts to this JSONL file instead of stdout')
     .option('--quarantine <file>', 'where unparsed and non-query lines go, with position and reason')

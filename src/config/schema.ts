@@ -3,6 +3,7 @@
  * this schema and nowhere else; `tunnelwatch config --print-defaults` shows them.
  */
 import { z } from 'zod';
+import { FORMATS } from '../parsers/formats.js';
 import { parseDuration } from '../windows/window-spec.js';
 
 const duration = z
@@ -45,7 +46,7 @@ export const configSchema = z
   .object({
     input: z
       .object({
-        format: z.enum(['auto', 'bind']).default('auto'),
+        format: z.enum(['auto', ...FORMATS]).default('auto').describe('Input format; auto reads it off the first lines of the first input.'),
         timeZone: timeZone.default('UTC').describe('Zone of log timestamps that carry no offset.'),
         syslogYear: z.number().int().min(1970).max(9999).optional().describe('Year for RFC 3164 syslog timestamps (they carry none); default: current year.'),
         follow: z.boolean().default(false).describe('Keep reading files as they grow and across rotation (tail -F).'),

@@ -6,15 +6,17 @@
 import type { Config } from '../config/schema.js';
 import { BindQueryParser } from './bind.js';
 import type { LineParser } from './parser.js';
+import { sniffZeek, ZeekJsonParser, ZeekTsvParser } from './zeek.js';
 
-export const FORMATS = ['bind'] as const;
-export type Format = (typeof FORMATS)[number];
+import type { Format } from './formats.js';
 
 const FACTORIES: Record<Format, (config: Config) => LineParser> = {
   bind: (config) => {
     const { timeZone, syslogYear } = config.input;
     return new BindQueryParser(syslogYear === undefined ? { timeZone } : { timeZone, syslogYear });
   },
+  'zeek-tsv': () => new ZeekTsvParser(),
+  'zeek-json': () => new ZeekJsonParser(),
 };
 
 /** The parser for the configured format; `auto` must have been resolved by `resolveFormat` first. */
@@ -30,8 +32,7 @@ export function createParser(config: Config): LineParser {
  */
 export function sniffFormat(sample: Buffer): Format {
   const text = sample.toString('latin1', 0, Math.min(sample.length, 16_384));
-  void text;
-  return 'bind';
+  return sniffZeek(text) ?? 'bind';
 }
 
 /** The config with `input.format` made concrete. */
