@@ -6,17 +6,25 @@
 import type { Config } from '../config/schema.js';
 import { BindQueryParser } from './bind.js';
 import type { LineParser } from './parser.js';
+import { DnsmasqQueryParser, sniffDnsmasq } from './dnsmasq.js';
+import { sniffUnbound, UnboundQueryParser } from './unbound.js';
 import { sniffZeek, ZeekJsonParser, ZeekTsvParser } from './zeek.js';
 
 import type { Format } from './formats.js';
 
+/** Zone and year for formats whose timestamps may carry neither. */
+function clockOptions(config: Config): { timeZone: string; syslogYear?: number } {
+  const { timeZone, syslogYear } = config.input;
+  return syslogYear === undefined ? { timeZone } : { timeZone, syslogYear };
+}
+
 const FACTORIES: Record<Format, (config: Config) => LineParser> = {
-  bind: (config) => {
-    const { timeZone, syslogYear } = config.input;
-    return new BindQueryParser(syslogYear === undefined ? { timeZone } : { timeZone, syslogYear });
-  },
+  bind: (config) => new BindQueryParser(clockOptions(config)),
   'zeek-tsv': () => new ZeekTsvParser(),
   'zeek-json': () => new ZeekJsonParser(),
+  dnsmasq: (config) => new DnsmasqQueryParser(clockOptions(config)),
+  unbound: (config) => new UnboundQueryParser({ ...clockOptions(config), eventsFrom: 'queries' }),
+  'unbound-replies': (config) => new UnboundQueryParser({ ...clockOptions(config), eventsFrom: 'replies' }),
 };
 
 /** The parser for the configured format; `auto` must have been resolved by `resolveFormat` first. */
@@ -32,7 +40,13 @@ export function createParser(config: Config): LineParser {
  */
 export function sniffFormat(sample: Buffer): Format {
   const text = sample.toString('latin1', 0, Math.min(sample.length, 16_384));
-  return sniffZeek(text) ?? 'bind';
+  const zeek = sniffZeek(text);
+  if (zeek !== null) return zeek;
+  if (text.includes(': query: ')) return 'bind';
+  const unbound = sniffUnbound(text);
+  if (unbound !== null) return unbound === 'replies' ? 'unbound-replies' : 'unbound';
+  if (sniffDnsmasq(text)) return 'dnsmasq';
+  return 'bind';
 }
 
 /** The config with `input.format` made concrete. */
