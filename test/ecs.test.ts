@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { alertId, type Alert } from '../src/alerts/alert.js';
 import { toEcsLine } from '../src/alerts/ecs.js';
+import { newQueryFeatures } from '../src/features/query-features.js';
 
 function alertWith(name: string, client?: string): Alert {
   const a: Alert = {
@@ -20,6 +21,7 @@ function alertWith(name: string, client?: string): Alert {
     samples: [name],
     question: { name: `${name}.evil.example`, type: 'TXT', client: '10.0.0.1' },
     position: { source: '/var/log/named/query.log', line: 42, offset: 4096 },
+    features: { ...newQueryFeatures(), subdomainBytes: 3, entropy: 1.5849625, charset: 'text' },
     reason: 'why',
   };
   if (client !== undefined) a.clientIp = client;
@@ -38,6 +40,10 @@ test('ECS field names and values', () => {
   assert.equal(doc.tunnelwatch.distinct_subdomains, 180);
   assert.deepEqual(doc.tunnelwatch.input, { source: '/var/log/named/query.log', line: 42, offset: 4096 });
   assert.equal(doc.tunnelwatch.clients[0].distinct_subdomains, 180);
+  assert.deepEqual(
+    { bytes: doc.tunnelwatch.question_features.subdomain_bytes, entropy: doc.tunnelwatch.question_features.entropy, charset: doc.tunnelwatch.question_features.charset },
+    { bytes: 3, entropy: 1.585, charset: 'text' },
+  );
 });
 
 test('domain rules carry no source.ip', () => {

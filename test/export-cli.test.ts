@@ -14,6 +14,14 @@ test('detect | export: the simulated tunnels become RPZ and domain-list entries'
     assert.equal(sim.status, 0, sim.stderr);
     const detect = spawnSync(process.execPath, [CLI, 'detect', log, '--alerts', join(dir, 'alerts.jsonl')], { cwd: dir, encoding: 'utf8' });
     assert.equal(detect.status, 0, detect.stderr);
+    // Each alert explains what the crossing name looks like: the simulator's base32 and hex tunnels.
+    const charsets = Object.fromEntries(
+      readFileSync(join(dir, 'alerts.jsonl'), 'utf8').trim().split('\n').map((l) => {
+        const doc = JSON.parse(l);
+        return [doc.dns.question.registered_domain, doc.tunnelwatch.question_features.charset];
+      }),
+    );
+    assert.deepEqual(charsets, { 'cdn-sync.net': 'base32', 'stats-relay.org': 'hex' });
     const rpz = join(dir, 'tunnels.rpz');
     const exp = spawnSync(process.execPath, [CLI, 'export', '--format', 'rpz', '--alerts', join(dir, 'alerts.jsonl'), '--include-expired', '-o', rpz], { cwd: dir, encoding: 'utf8' });
     assert.equal(exp.status, 0, exp.stderr);

@@ -17,6 +17,7 @@ import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
+import { newQueryFeatures } from '../src/features/query-features.js';
 import { alertId, type Alert } from '../src/alerts/alert.js';
 import { toEcsLine } from '../src/alerts/ecs.js';
 import { runExport, type ExportOptions } from '../src/commands/export.js';
@@ -72,6 +73,7 @@ function makeAlert(o: { domain: string; time: number; distinct?: number; thresho
     distinctExact: true,
     queries: distinct + 10,
     clients: o.clients ?? [{ ip: '10.0.0.5', distinctSubdomains: distinct }],
+    features: newQueryFeatures(),
     samples: o.samples ?? ['mfrggzdf', 'nbswy3dp'],
     question: { name: `nbswy3dp.${o.domain}`, type: 'TXT', client: '10.0.0.5' },
     position: { source: 'query.log', line: 1, offset: 0 },

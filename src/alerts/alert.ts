@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { SourcePosition } from '../event.js';
+import type { QueryFeatures } from '../features/query-features.js';
 
 export interface AlertClient {
   ip: string;
@@ -31,6 +32,8 @@ export interface Alert {
   samples: string[];
   /** The crossing query. */
   question: { name: string; type: string; client: string };
+  /** What the crossing query's name looks like (evidence for the analyst; not part of this rule's decision). */
+  features: QueryFeatures;
   position: SourcePosition;
   /** One sentence saying why it fired. */
   reason: string;

@@ -41,10 +41,24 @@ export function toEcs(alert: Alert): Record<string, unknown> {
       clients: alert.clients.map((c) => ({ ip: c.ip, distinct_subdomains: c.distinctSubdomains })),
       samples: alert.samples,
       input: { source: alert.position.source, line: alert.position.line, offset: alert.position.offset },
+      question_features: {
+        subdomain_bytes: alert.features.subdomainBytes,
+        labels: alert.features.labels,
+        longest_label: alert.features.longestLabel,
+        entropy: round(alert.features.entropy),
+        charset: alert.features.charset,
+        english_likeness: round(alert.features.englishLikeness),
+        digit_ratio: round(alert.features.digitRatio),
+        rare_type: alert.features.rareType,
+      },
     },
   };
   if (alert.clientIp !== undefined) doc.source = { ip: alert.clientIp };
   return doc;
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
 }
 
 export function toEcsLine(alert: Alert): string {

@@ -12,6 +12,7 @@
 import type { Alert, AlertClient } from '../alerts/alert.js';
 import { alertId } from '../alerts/alert.js';
 import type { DnsEvent } from '../event.js';
+import { extractFeatures, newQueryFeatures } from '../features/query-features.js';
 import { NEW_FOR_CLIENT, NEW_FOR_DOMAIN, type DomainWindow } from '../windows/windowed-domains.js';
 import type { WindowSpec } from '../windows/window-spec.js';
 
@@ -107,6 +108,7 @@ export class DistinctSubdomainsRule {
       clients: topClients(window, 5, this.address),
       samples,
       question: { name: event.qname, type: event.qtype, client: event.clientIp },
+      features: extractFeatures(event, newQueryFeatures()),
       position: event.position,
       reason:
         `${count} distinct subdomains of ${window.registeredDomain}${who} within the ${o.spec.name} window ` +
