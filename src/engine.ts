@@ -12,18 +12,8 @@ import { DistinctSubdomainsRule, topClients } from './detectors/distinct-subdoma
 import type { DnsEvent } from './event.js';
 import type { WindowAggregate } from './windows/aggregate.js';
 import { parseDuration, windowSpec, type WindowSpec } from './windows/window-spec.js';
-import type { DomainWindowState as DomainWindow, DomainWindowStore, WindowVisitor } from './windows/domain-window.js';
-import { fitsPanes, PanedDomains } from './windows/paned-domains.js';
-import { WindowedDomains } from './windows/windowed-domains.js';
+import { WindowedDomains, type DomainWindow, type WindowVisitor } from './windows/windowed-domains.js';
 import { TunnelwatchError } from './errors.js';
-
-export interface EngineOptions {
-  /**
-   * Window state implementation: `paned` (one map per domain, pane bitmasks) where the spec allows it,
-   * else `per-window`. Tests force each to check they agree.
-   */
-  windowState?: 'auto' | 'per-window' | 'paned';
-}
 
 export interface EngineOutputs {
   alert(alert: Alert): void;
@@ -42,7 +32,7 @@ export interface EngineCounters extends DetectorCounters {
 }
 
 interface SpecState {
-  windows: DomainWindowStore;
+  windows: WindowedDomains;
   rules: DistinctSubdomainsRule[];
   visit: WindowVisitor;
 }
@@ -64,7 +54,7 @@ export class DetectionEngine {
 
   watermark = -Infinity;
 
-  constructor(config: Config, private readonly outputs: EngineOutputs, options: EngineOptions = {}) {
+  constructor(config: Config, private readonly outputs: EngineOutputs) {
     this.latenessMs = parseDuration(config.watermark.lateness);
     const specsByName = new Map<string, WindowSpec>();
     for (const w of config.windows) {
@@ -83,11 +73,11 @@ export class DetectionEngine {
       if (bit > 2 ** 30) throw new TunnelwatchError('TW_CONFIG', 'at most 31 rules are supported');
       const rule = new DistinctSubdomainsRule(
         {
-          name: r.name,
-          key: r.key,
-          spec,
-          threshold: r.threshold,
-          cooldownMs: r.cooldown === undefined ? spec.lengthMs : parseDuration(r.cooldown),
+        name: r.name,
+        key: r.key,
+        spec,
+        threshold: r.threshold,
+        cooldownMs: r.cooldown === undefined ? spec.lengthMs : parseDuration(r.cooldown),
           samples: config.output.samples,
           bit,
         },
@@ -101,10 +91,7 @@ export class DetectionEngine {
     for (const spec of specsByName.values()) {
       const rules = rulesBySpec.get(spec.name) ?? [];
       const trackClients = rules.some((r) => r.options.key === 'client_domain');
-      const paned = (options.windowState ?? 'auto') === 'auto' ? fitsPanes(spec, this.latenessMs) : options.windowState === 'paned';
-      const limit = config.state.exactDistinctLimit;
-      const windows = paned ? new PanedDomains(spec, limit, trackClients) : new WindowedDomains(spec, limit, trackClients);
-      this.specs.push({ windows, rules, visit: this.visitorFor(rules) });
+      this.specs.push({ windows: new WindowedDomains(spec, config.state.exactDistinctLimit, trackClients), rules, visit: this.visitorFor(rules) });
     }
     const aggregate = outputs.aggregate;
     this.closeWindow = aggregate === undefined ? () => {} : (w) => aggregate(toAggregate(w, this.address));
@@ -113,12 +100,6 @@ export class DetectionEngine {
   process(event: DnsEvent): void {
     this.counters.eventsIn++;
     const isLate = event.time < this.watermark;
-    // Advance first: the windows it closes cannot hold this event (they end before its time), and the
-    // pane ring of PanedDomains must be cleared of closed panes before a far-ahead event is recorded.
-    if (event.time > this.maxEventTime) {
-      this.maxEventTime = event.time;
-      this.advanceWatermark(event.time - this.latenessMs);
-    }
     this.current = event;
     const client = this.clientId(event.clientIp);
     let applied = 0;
@@ -128,6 +109,11 @@ export class DetectionEngine {
       this.counters.late++;
       if (applied === 0) this.counters.lateUnapplied++;
       this.outputs.late?.(event);
+      return;
+    }
+    if (event.time > this.maxEventTime) {
+      this.maxEventTime = event.time;
+      this.advanceWatermark(event.time - this.latenessMs);
     }
   }
 

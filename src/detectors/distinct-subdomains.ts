@@ -13,7 +13,7 @@ import type { Alert, AlertClient } from '../alerts/alert.js';
 import { alertId } from '../alerts/alert.js';
 import type { DnsEvent } from '../event.js';
 import { extractFeatures, newQueryFeatures } from '../features/query-features.js';
-import { NEW_FOR_CLIENT, NEW_FOR_DOMAIN, type DomainWindowState as DomainWindow } from '../windows/domain-window.js';
+import { NEW_FOR_CLIENT, NEW_FOR_DOMAIN, type DomainWindow } from '../windows/windowed-domains.js';
 import type { WindowSpec } from '../windows/window-spec.js';
 
 export interface DistinctSubdomainsRuleOptions {

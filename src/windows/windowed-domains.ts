@@ -18,12 +18,21 @@
  */
 import type { DnsEvent } from '../event.js';
 import { DistinctCounter } from './distinct-counter.js';
-import { NEW_FOR_CLIENT, NEW_FOR_DOMAIN, type ClientShare, type DomainWindowState, type DomainWindowStore, type WindowVisitor } from './domain-window.js';
 import { latestWindowStart, type WindowSpec } from './window-spec.js';
+
+/** `DomainWindow.add` result bits. */
+export const NEW_FOR_DOMAIN = 1;
+export const NEW_FOR_CLIENT = 2;
 
 const APEX = '';
 
-export class DomainWindow implements DomainWindowState {
+/** One client's share of a domain window, as derived for alerts and aggregates. */
+export interface ClientShare {
+  client: number;
+  distinctSubdomains: number;
+}
+
+export class DomainWindow {
   queries = 0;
   /** Exact until `exactLimit` distinct subdomains; then null and `sketch` counts. */
   private askers: Map<string, number | Set<number>> | null = new Map();
@@ -147,7 +156,10 @@ export class DomainWindow implements DomainWindowState {
   }
 }
 
-export class WindowedDomains implements DomainWindowStore {
+/** Called once per (event, open window) with what the event changed (`add`'s bits). */
+export type WindowVisitor = (window: DomainWindow, client: number, changed: number) => void;
+
+export class WindowedDomains {
   private readonly byDomain = new Map<string, DomainWindow[]>();
   private readonly byStart = new Map<number, DomainWindow[]>();
   /** Smallest end among open windows; closing is skipped until the watermark reaches it. */
