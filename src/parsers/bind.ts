@@ -16,6 +16,7 @@ import type { DnsEvent } from '../event.js';
 import { fillNameFacts } from '../domain/name-facts.js';
 import { MAX_LINE_CHARS, Rejection, type LineParser } from './parser.js';
 import { TimestampReader, WallClock } from './timestamp.js';
+import { isAddress, isClass, isTypeMnemonic } from './tokens.js';
 
 const QUERY_MARK = ': query: ';
 const RESPONSE_MARK = 'response: ';
@@ -136,7 +137,7 @@ export class BindQueryParser implements LineParser {
     if (!isClass(line, nameEnd + 1, classEnd)) return R.badClass;
     const typeEnd = tokenEnd(line, classEnd + 1, end);
     if (typeEnd === classEnd + 1) return R.truncated;
-    if (!isType(line, classEnd + 1, typeEnd)) return R.badType;
+    if (!isTypeMnemonic(line, classEnd + 1, typeEnd)) return R.badType;
     let flags = '';
     let serverIp = '';
     let rcode: string | undefined;
@@ -246,81 +247,7 @@ function sameText(line: string, at: number, from: number, length: number, termin
   return true;
 }
 
-/** IN, CH, HS, NONE, ANY, or CLASSn (RFC 3597) with n ≤ 65535. */
-function isClass(line: string, start: number, end: number): boolean {
-  const len = end - start;
-  if (len === 2) {
-    const a = line.charCodeAt(start);
-    const b = line.charCodeAt(start + 1);
-    return (a === 0x49 && b === 0x4e) || (a === 0x43 && b === 0x48) || (a === 0x48 && b === 0x53);
-  }
-  if (len === 3) return line.startsWith('ANY', start);
-  if (len === 4) return line.startsWith('NONE', start);
-  return line.startsWith('CLASS', start) && isUint16(line, start + 5, end);
-}
-
-/** A type mnemonic (upper-case letters, digits, `-`, starting with a letter) or TYPEn (RFC 3597) with n ≤ 65535. */
-function isType(line: string, start: number, end: number): boolean {
-  if (end - start > 16) return false;
-  if (line.startsWith('TYPE', start) && end - start > 4 && isDigitCode(line.charCodeAt(start + 4))) return isUint16(line, start + 4, end);
-  const first = line.charCodeAt(start);
-  if (first < 0x41 || first > 0x5a) return false;
-  for (let i = start + 1; i < end; i++) {
-    const c = line.charCodeAt(i);
-    if (!((c >= 0x41 && c <= 0x5a) || isDigitCode(c) || c === 0x2d)) return false;
-  }
-  return true;
-}
-
-function isUint16(line: string, start: number, end: number): boolean {
-  if (end <= start || end - start > 5) return false;
-  let v = 0;
-  for (let i = start; i < end; i++) {
-    const c = line.charCodeAt(i);
-    if (!isDigitCode(c)) return false;
-    v = v * 10 + c - 0x30;
-  }
-  return v <= 65535;
-}
-
-function isDigitCode(c: number): boolean {
-  return c >= 0x30 && c <= 0x39;
-}
-
 function tokenEnd(line: string, from: number, end: number): number {
   const sp = line.indexOf(' ', from);
   return sp < 0 || sp > end ? end : sp;
-}
-
-/**
- * A client or server address: a dotted-quad IPv4 address with octets ≤ 255, or an IPv6-shaped
- * token (hex digits, `:`, `.` for a mapped IPv4 tail, `%` scope). Not a full validator: enough
- * to refuse garbage and impossible IPv4 addresses.
- */
-function isAddress(line: string, start: number, end: number): boolean {
-  if (end - start > 64 || end <= start) return false;
-  if (line.indexOf(':', start) >= 0 && line.indexOf(':', start) < end) {
-    for (let i = start; i < end; i++) {
-      const c = line.charCodeAt(i);
-      const ok = isDigitCode(c) || c === 0x3a || c === 0x2e || c === 0x25 || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
-      if (!ok) return false;
-    }
-    return true;
-  }
-  let octets = 0;
-  let value = 0;
-  let digits = 0;
-  for (let i = start; i <= end; i++) {
-    const c = i === end ? 0x2e : line.charCodeAt(i);
-    if (c === 0x2e) {
-      if (digits === 0 || value > 255) return false;
-      octets++;
-      value = 0;
-      digits = 0;
-    } else if (isDigitCode(c) && digits < 3) {
-      value = value * 10 + c - 0x30;
-      digits++;
-    } else return false;
-  }
-  return octets === 4;
 }

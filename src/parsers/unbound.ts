@@ -55,7 +55,8 @@ import type { DnsEvent } from '../event.js';
 import { fillNameFacts } from '../domain/name-facts.js';
 import { MAX_LINE_CHARS, Rejection, type LineParser } from './parser.js';
 import { TimestampReader, WallClock } from './timestamp.js';
-import { LogPrefixReader, isAddress, isTypeMnemonic, readPort, trimmedEnd } from './dnsmasq.js';
+import { LogPrefixReader, trimmedEnd } from './dnsmasq.js';
+import { isAddress, isClass, isDigit, isTypeMnemonic, readPort } from './tokens.js';
 
 const R = {
   empty: Rejection.of('empty', true),
@@ -261,24 +262,6 @@ function looksLikeAddress(line: string, start: number, end: number): boolean {
   return digitsOnly && dots === 3 && isDigit(c0);
 }
 
-/** IN, CH, HS, NONE, ANY, or CLASSn with n ≤ 65535 (sldns' class names). */
-function isClass(line: string, start: number, end: number): boolean {
-  const len = end - start;
-  if (len === 2) {
-    const a = line.charCodeAt(start);
-    const b = line.charCodeAt(start + 1);
-    return (a === 0x49 && b === 0x4e) || (a === 0x43 && b === 0x48) || (a === 0x48 && b === 0x53);
-  }
-  if (len === 3) return line.startsWith('ANY', start);
-  if (len === 4) return line.startsWith('NONE', start);
-  return isNumbered(line, start, end, 'CLASS');
-}
-
-/** `TYPEn` / `CLASSn` with 0 ≤ n ≤ 65535. */
-function isNumbered(line: string, start: number, end: number, word: string): boolean {
-  return line.startsWith(word, start) && readPort(line, start + word.length, end) >= 0;
-}
-
 /** An rcode as sldns prints it: upper-case letters and digits (NOERROR, NXDOMAIN, SERVFAIL, RCODE12…). */
 function isRcode(line: string, start: number, end: number): boolean {
   if (end <= start || end - start > 16) return false;
@@ -315,9 +298,6 @@ function wordEnd(line: string, from: number, end: number): number {
   return sp < 0 || sp > end ? end : sp;
 }
 
-function isDigit(c: number): boolean {
-  return c >= 0x30 && c <= 0x39;
-}
 
 /**
  * Whether a sample of an input (its first bytes, latin1) is an unbound query log, and which lines

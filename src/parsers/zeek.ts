@@ -50,6 +50,7 @@ import type { DnsEvent } from '../event.js';
 import { fillNameFacts } from '../domain/name-facts.js';
 import { HEADER_REASON, MAX_LINE_CHARS, Rejection, type LineParser } from './parser.js';
 import { TimestampReader, WallClock } from './timestamp.js';
+import { isAddress } from './tokens.js';
 
 const R = {
   empty: Rejection.of('empty', true),
@@ -206,39 +207,6 @@ function epochMs(text: string, start: number, end: number, millisIfLong: boolean
   return whole * 1000 + ms;
 }
 
-/**
- * A client or server address: dotted-quad IPv4 with octets ≤ 255, or an IPv6-shaped token (hex
- * digits, `:`, `.` for a mapped IPv4 tail, `%` scope). Not a full validator: enough to refuse
- * garbage and impossible IPv4 addresses.
- */
-function isAddress(text: string, start: number, end: number): boolean {
-  if (end - start > 64 || end <= start) return false;
-  const colon = text.indexOf(':', start);
-  if (colon >= 0 && colon < end) {
-    for (let i = start; i < end; i++) {
-      const c = text.charCodeAt(i);
-      const ok = (c >= 0x30 && c <= 0x3a) || c === 0x2e || c === 0x25 || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
-      if (!ok) return false;
-    }
-    return true;
-  }
-  let octets = 0;
-  let value = 0;
-  let digits = 0;
-  for (let i = start; i <= end; i++) {
-    const c = i === end ? 0x2e : text.charCodeAt(i);
-    if (c === 0x2e) {
-      if (digits === 0 || value > 255) return false;
-      octets++;
-      value = 0;
-      digits = 0;
-    } else if (c >= 0x30 && c <= 0x39 && digits < 3) {
-      value = value * 10 + c - 0x30;
-      digits++;
-    } else return false;
-  }
-  return octets === 4;
-}
 
 function isUint16(n: number): boolean {
   return Number.isInteger(n) && n >= 0 && n <= 65535;
