@@ -207,7 +207,6 @@ function epochMs(text: string, start: number, end: number, millisIfLong: boolean
   return whole * 1000 + ms;
 }
 
-
 function isUint16(n: number): boolean {
   return Number.isInteger(n) && n >= 0 && n <= 65535;
 }
