@@ -13,7 +13,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import type { DnsEvent } from '../src/event.js';
 import { partitionOfName } from '../src/parallel/partition.js';
-import { routeChunk, viewOf } from '../src/parallel/routing.js';
+import { ownerTable, routeChunk, viewOf } from '../src/parallel/routing.js';
 import { DnsmasqQueryParser, sniffDnsmasq, type DnsmasqParserOptions } from '../src/parsers/dnsmasq.js';
 import { Rejection, type LineParser } from '../src/parsers/parser.js';
 import { decodePresentation } from '../src/parsers/presentation-name.js';
@@ -760,7 +760,7 @@ describe('locate agrees with parse', () => {
     test(`${subject.name}: the parallel router gives each line the parser's time, and one registered domain one partition`, () => {
       for (const file of subject.files) {
         const data = readFileSync(fixturePath(file));
-        const routed = viewOf(routeChunk(data, subject.make(), 4));
+        const routed = viewOf(routeChunk(data, subject.make(), ownerTable(4)));
         const parser = subject.make();
         const lines = fixtureLines(file);
         assert.equal(routed.times.length, lines.length, file);

@@ -1,10 +1,11 @@
 /**
- * Scale-out across cores: N worker threads, each owning the registered
- * domains of one partition (src/parallel/partition.ts).
+ * Scale-out across cores: N partitions of registered domains
+ * (src/parallel/partition.ts); partition 0 runs here, in the thread that reads
+ * and routes, with a smaller share; the others in worker threads.
  *
- *   source ─▶ chunk ─▶ route (time, owner of each line) into shared memory ─┬─▶ worker 0: its own lines' events ─┐
- *                                                                         ├─▶ worker 1: …                      ├─▶ alerts, aggregates,
- *                                                                         └─▶ worker N-1                       ┘   quarantine ─▶ sinks
+ *   source ─▶ chunk ─▶ route (time, owner of each line) into shared memory ─┬─▶ this thread: partition 0 ─┐
+ *                                                                         ├─▶ worker 1: partition 1     ├─▶ alerts, aggregates,
+ *                                                                         └─▶ worker N-1                ┘   quarantine ─▶ sinks
  *
  * Every worker moves its clock with every line's time, so all keep the same watermark and
  * the alerts equal a single-threaded run's (only their interleaving across
@@ -20,7 +21,8 @@ import type { TextChunk } from '../sources/text-chunk.js';
 import { createParser } from '../parsers/create.js';
 import type { LineParser } from '../parsers/parser.js';
 import type { FromWorker, ToWorker, WorkerInit } from './messages.js';
-import { routeChunk } from './routing.js';
+import { InProcessProcessor } from '../processor.js';
+import { ownerTable, routeChunk, viewOf } from './routing.js';
 
 export class ParallelProcessor implements Processor {
   private readonly workers: Worker[] = [];
@@ -34,10 +36,15 @@ export class ParallelProcessor implements Processor {
 
   /** Reads each line's time and name once, here, for every worker. */
   private readonly router: LineParser;
+  private readonly owners: Uint8Array;
+  /** Partition 0, in this thread. */
+  private readonly local: InProcessProcessor;
 
   constructor(config: Config, private readonly outputs: ProcessorOutputs, count: number, private readonly maxInFlight = 4) {
     this.router = createParser(config);
-    for (let partition = 0; partition < count; partition++) {
+    this.owners = ownerTable(count);
+    this.local = new InProcessProcessor(config, outputs);
+    for (let partition = 1; partition < count; partition++) {
       const init: WorkerInit = { config, partition, partitions: count };
       const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: init });
       worker.on('message', (m: FromWorker) => this.receive(m));
@@ -49,20 +56,23 @@ export class ParallelProcessor implements Processor {
   async consume(cursor: SourceCursor, chunk: TextChunk): Promise<void> {
     while (this.pending.size >= this.maxInFlight && this.failure === null) await new Promise<void>((resolve) => (this.waiting = resolve));
     if (this.failure !== null) throw this.failure;
-    const routed = routeChunk(chunk.data, this.router, this.workers.length);
+    const routed = routeChunk(chunk.data, this.router, this.owners);
     const seq = this.seq++;
     this.pending.set(seq, this.workers.length);
     const message: ToWorker = { type: 'chunk', seq, source: cursor.name, offset: chunk.offset, routed };
     for (const w of this.workers) w.postMessage(message);
+    // The workers start on it; this thread does its own share meanwhile.
+    this.local.consumeRouted(cursor, viewOf(routed), chunk.offset, 0);
   }
 
   async finish(interrupted: boolean): Promise<ProcessorCounters> {
-    const done = new Promise<void>((resolve) => (this.onFinished = resolve));
+    const done = this.workers.length === 0 ? Promise.resolve() : new Promise<void>((resolve) => (this.onFinished = resolve));
     for (const w of this.workers) w.postMessage({ type: 'finish', interrupted } satisfies ToWorker);
+    const local = await this.local.finish(interrupted);
     await done;
     await Promise.all(this.workers.map((w) => w.terminate()));
     if (this.failure !== null) throw this.failure;
-    return merge(this.finished);
+    return merge([local, ...this.finished]);
   }
 
   private receive(m: FromWorker): void {

@@ -13,6 +13,18 @@
 
 /** Owner value of a header line: every worker parses it. */
 export const BROADCAST = 255;
+
+/**
+ * Hash slots per partition, weighted: partition 0 is the coordinator's own thread, which also reads
+ * and routes every line, so it takes half a worker's share of the domains.
+ */
+export function ownerTable(partitions: number): Uint8Array {
+  const slotsPerWorker = 8;
+  const local = slotsPerWorker / 2;
+  const table = new Uint8Array(local + (partitions - 1) * slotsPerWorker);
+  for (let i = 0; i < table.length; i++) table[i] = i < local ? 0 : 1 + Math.floor((i - local) / slotsPerWorker);
+  return table;
+}
 import { HEADER_REASON, type LineParser } from '../parsers/parser.js';
 import { partitionOfName } from './partition.js';
 
@@ -30,7 +42,11 @@ export interface RoutedView {
   data: Buffer;
 }
 
-export function routeChunk(data: Buffer, parser: LineParser, partitions: number): RoutedChunk {
+/**
+ * `owners` maps a name's hash slot (partitionOfName over `owners.length` slots) to the partition
+ * that handles it: slots, not partitions, so partitions can take unequal shares.
+ */
+export function routeChunk(data: Buffer, parser: LineParser, owners: Uint8Array): RoutedChunk {
   let lines = 0;
   for (let i = data.indexOf(0x0a); i >= 0; i = data.indexOf(0x0a, i + 1)) lines++;
   if (data.length > 0 && data[data.length - 1] !== 0x0a) lines++;
@@ -47,7 +63,7 @@ export function routeChunk(data: Buffer, parser: LineParser, partitions: number)
     view.times[i] = parser.lastTime;
     view.ends[i] = nl;
     view.owners[i] =
-      rejected === null ? partitionOfName(line, parser.nameStart, parser.nameEnd, partitions) : rejected.reason === HEADER_REASON ? BROADCAST : 0;
+      rejected === null ? owners[partitionOfName(line, parser.nameStart, parser.nameEnd, owners.length)]! : rejected.reason === HEADER_REASON ? BROADCAST : 0;
     start = nl + 1;
   }
   return { buffer, lines, dataOffset, dataLength: data.length };
