@@ -25,6 +25,9 @@ interface DetectCliOptions {
   window?: string[];
   threshold?: number;
   workers?: number;
+  listenSyslog?: string;
+  webhook?: string;
+  syslog?: string;
 }
 
 function intArg(name: string, min = 0) {
@@ -64,6 +67,9 @@ export function resolveDetectConfig(o: DetectCliOptions): Config {
     });
   }
   if (o.workers !== undefined) raw.runtime.workers = o.workers;
+  if (o.listenSyslog !== undefined) raw.input.listenSyslog = [o.listenSyslog];
+  if (o.webhook !== undefined) raw.output.webhook = o.webhook;
+  if (o.syslog !== undefined) raw.output.syslog = o.syslog;
   if (o.threshold !== undefined) {
     for (const rule of raw.rules) if (rule.type === 'distinct_subdomains') rule.threshold = o.threshold;
   }
@@ -105,6 +111,9 @@ Try:  tunnelwatch demo                                  simulate a log with tunn
     .option('--lateness <duration>', 'allowed lateness behind the newest event time (default 60s)')
     .option('--window <length/slide>', 'window spec, repeatable (default 10m/5m); rules use the first', collect)
     .option('--threshold <n>', 'distinct-subdomain threshold for every distinct-subdomain rule (default 180)', intArg('--threshold', 1))
+    .option('--listen-syslog <url>', 'receive log lines as syslog messages instead of files: udp://HOST:PORT or tcp://HOST:PORT')
+    .option('--webhook <url>', 'also POST alerts in batches to this http(s) URL (retried; spilled to disk while down)')
+    .option('--syslog <url>', 'also send alerts as RFC 5424 syslog: udp://HOST:PORT or tcp://HOST:PORT, ?format=cef for CEF')
     .option('--workers <n>', 'detection worker threads, each owning a partition of registered domains (default 1: all in the main thread)', intArg('--workers', 1))
     .action(async (files: string[], o: DetectCliOptions) => {
       const config = resolveDetectConfig(o);

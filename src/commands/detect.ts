@@ -13,6 +13,9 @@ import { LineFileWriter } from '../sinks/line-writer.js';
 import { ParquetAggregateSink } from '../sinks/parquet-aggregates.js';
 import { FileSource, StdinSource } from '../sources/file.js';
 import { FollowSource } from '../sources/follow.js';
+import { SyslogSource } from '../sources/syslog.js';
+import { SyslogAlertSink } from '../sinks/syslog-sink.js';
+import { WebhookAlertSink } from '../sinks/webhook.js';
 import type { LineSource } from '../sources/source.js';
 import type { WindowAggregate } from '../windows/aggregate.js';
 import { parseDuration } from '../windows/window-spec.js';
@@ -57,6 +60,8 @@ export async function runDetect(options: DetectOptions): Promise<DetectSummary> 
   const started = performance.now();
 
   const sinks: AlertSink[] = [config.output.alerts === undefined ? new StdoutAlertSink() : new JsonlFileAlertSink(config.output.alerts)];
+  if (config.output.webhook !== undefined) sinks.push(new WebhookAlertSink({ url: config.output.webhook, spillDir: config.output.webhookSpillDir }));
+  if (config.output.syslog !== undefined) sinks.push(syslogSink(config.output.syslog));
   const quarantine = new LineFileWriter(config.output.quarantine);
   const late = config.output.late === undefined ? null : new LineFileWriter(config.output.late);
   const parquet = config.output.aggregates === undefined ? null : await ParquetAggregateSink.open({ dir: config.output.aggregates });
@@ -168,12 +173,38 @@ export async function runDetect(options: DetectOptions): Promise<DetectSummary> 
 }
 
 function makeSources(inputs: string[], config: Config): LineSource[] {
+  const listen = config.input.listenSyslog;
+  if (listen.length > 1) throw new TunnelwatchError('TW_USAGE', '--listen-syslog: one listener per run for now');
+  if (listen.length === 1 && inputs.length > 0) throw new TunnelwatchError('TW_USAGE', '--listen-syslog reads from the network: give no input files with it');
+  if (listen.length === 1) return [new SyslogSource(endpoint(listen[0]!, '--listen-syslog'))];
   const list = inputs.length === 0 ? ['-'] : inputs;
   if (config.input.follow && list.includes('-')) throw new TunnelwatchError('TW_USAGE', '--follow needs file paths, not stdin');
   return list.map((path) => {
     if (path === '-') return new StdinSource();
     return config.input.follow ? new FollowSource(path, parseDuration(config.input.pollInterval)) : new FileSource(path);
   });
+}
+
+/** `udp://host:port` or `tcp://host:port` (IPv6 hosts in brackets). */
+function endpoint(url: string, flag: string): { protocol: 'udp' | 'tcp'; host: string; port: number } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new TunnelwatchError('TW_USAGE', `${flag}: not a URL: ${url} (expected udp://HOST:PORT or tcp://HOST:PORT)`);
+  }
+  const protocol = parsed.protocol.slice(0, -1);
+  const port = Number(parsed.port);
+  if ((protocol !== 'udp' && protocol !== 'tcp') || parsed.hostname === '' || !Number.isInteger(port) || parsed.port === '') {
+    throw new TunnelwatchError('TW_USAGE', `${flag}: expected udp://HOST:PORT or tcp://HOST:PORT, got ${url}`);
+  }
+  return { protocol, host: parsed.hostname.replace(/^\[|\]$/g, ''), port };
+}
+
+function syslogSink(url: string): AlertSink {
+  const format = new URL(url).searchParams.get('format') ?? 'json';
+  if (format !== 'json' && format !== 'cef') throw new TunnelwatchError('TW_USAGE', `--syslog: format must be json or cef, got ${format}`);
+  return new SyslogAlertSink({ ...endpoint(url, '--syslog'), format });
 }
 
 function formatBy(counts: Record<string, number>): string {

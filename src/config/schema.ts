@@ -50,6 +50,10 @@ export const configSchema = z
         timeZone: timeZone.default('UTC').describe('Zone of log timestamps that carry no offset.'),
         syslogYear: z.number().int().min(1970).max(9999).optional().describe('Year for RFC 3164 syslog timestamps (they carry none); default: current year.'),
         follow: z.boolean().default(false).describe('Keep reading files as they grow and across rotation (tail -F).'),
+        listenSyslog: z
+          .array(z.string())
+          .default([])
+          .describe('Receive log lines as syslog messages: udp://HOST:PORT or tcp://HOST:PORT (RFC 6587 framing).'),
         pollInterval: duration.default('250ms'),
       })
       .strict()
@@ -86,6 +90,9 @@ export const configSchema = z
     output: z
       .object({
         alerts: z.string().optional().describe('Append alerts as JSON lines to this file; default stdout.'),
+        webhook: z.string().optional().describe('Also POST alerts, in batches, to this http(s) URL (retried; spilled to disk while it is down).'),
+        webhookSpillDir: z.string().default('tunnelwatch-spill').describe('Where undelivered webhook alerts wait while the endpoint is down.'),
+        syslog: z.string().optional().describe('Also send alerts as RFC 5424 syslog: udp://HOST:PORT or tcp://HOST:PORT; add ?format=cef for CEF.'),
         quarantine: z.string().default('tunnelwatch-quarantine.jsonl').describe('Lines that did not parse, with their position and reason (created on first use).'),
         quarantineSkipped: z.boolean().default(true).describe('Also write valid non-query lines (other log categories) to quarantine.'),
         late: z.string().optional().describe('Write late events (behind the watermark) here as JSON lines.'),
