@@ -107,8 +107,7 @@ function usageDuration(flag: string, text: string): number {
 }
 
 export async function runSimulate(o: SimulateCliOptions): Promise<void> {
-  const sim = simulationFromCli(o);
-  let options: SimulationOptions = sim;
+  const options = simulationFromCli(o);
   try {
     // Validates the options (the simulator throws RangeError on bad ones) before any output is opened.
     groundTruth(options);
@@ -127,7 +126,6 @@ export async function runSimulate(o: SimulateCliOptions): Promise<void> {
       await once(out, 'close');
     }
   }
-  options = sim;
 }
 
 async function write(out: Writable, text: string): Promise<void> {
@@ -154,30 +152,20 @@ async function writeAll(options: SimulationOptions, out: Writable, maxLines: num
 
 /** The design's generator: one batch per simulated minute, then a pause of `intervalMs` of wall time. */
 async function writeRealtime(options: SimulationOptions, out: Writable, intervalMs: number, maxLines: number | undefined): Promise<void> {
-  let minute = Math.floor(options.startMs / 60_000);
+  let minute = '';
   let batch = '';
   let n = 0;
   for (const line of simulateLines(options)) {
     if (maxLines !== undefined && n++ >= maxLines) break;
-    // Lines start with BIND's `DD-Mon-YYYY HH:MM:SS.mmm`; the simulator writes minutes in order, so a change of the
-    // HH:MM field marks the next batch.
-    const lineMinute = minuteOf(line, minute);
-    if (lineMinute > minute) {
+    // Lines start with BIND's `DD-Mon-YYYY HH:MM:SS.mmm`: a new HH:MM starts the next batch.
+    const lineMinute = line.slice(12, 17);
+    if (lineMinute !== minute && batch.length > 0) {
       await write(out, batch);
       batch = '';
-      minute = lineMinute;
       await sleep(intervalMs);
     }
+    minute = lineMinute;
     batch += line + '\n';
   }
   if (batch.length > 0) await write(out, batch);
-}
-
-const lastMinuteText = { text: '', minute: 0 };
-function minuteOf(line: string, current: number): number {
-  const text = line.slice(12, 17);
-  if (text === lastMinuteText.text) return lastMinuteText.minute;
-  lastMinuteText.text = text;
-  lastMinuteText.minute = current + 1;
-  return current + 1;
 }
