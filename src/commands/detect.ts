@@ -113,7 +113,12 @@ export async function runDetect(options: DetectOptions): Promise<DetectSummary> 
     }
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
   };
-  let lastFlush = performance.now();
+  // Also while the input is idle (follow mode, a quiet syslog feed), buffered outputs reach the disk.
+  let flushing: Promise<void> = Promise.resolve();
+  const flushTimer = setInterval(() => {
+    flushing = flushing.then(flushOutputs).catch((error: unknown) => log(`tunnelwatch: flushing outputs failed: ${(error as Error).message}`));
+  }, FLUSH_EVERY_MS);
+  flushTimer.unref();
 
   let counters;
   try {
@@ -124,10 +129,6 @@ export async function runDetect(options: DetectOptions): Promise<DetectSummary> 
         for await (const chunk of source.chunks()) {
           processor ??= processorFor(chunk.data);
           await processor.consume(cursor, chunk);
-          if (performance.now() - lastFlush > FLUSH_EVERY_MS) {
-            lastFlush = performance.now();
-            await flushOutputs();
-          }
         }
       }
     } finally {
@@ -136,6 +137,8 @@ export async function runDetect(options: DetectOptions): Promise<DetectSummary> 
     }
     await flushOutputs();
   } finally {
+    clearInterval(flushTimer);
+    await flushing;
     if (options.handleSignals === true) {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
