@@ -18,6 +18,8 @@ const cases: Array<[string, string]> = [
   ['unbound/unbound-1.17-ascii.log', 'unbound'],
   ['unbound/unbound-1.17-epoch.log', 'unbound'],
   ['unbound/unbound-1.17-replies-only.log', 'unbound-replies'],
+  ['suricata/eve-dns-v2.json', 'suricata-eve'],
+  ['suricata/eve-mixed.json', 'suricata-eve'],
 ];
 
 for (const [file, format] of cases) {

@@ -7,6 +7,7 @@ import type { Config } from '../config/schema.js';
 import { BindQueryParser } from './bind.js';
 import type { LineParser } from './parser.js';
 import { DnsmasqQueryParser, sniffDnsmasq } from './dnsmasq.js';
+import { sniffSuricata, SuricataEveParser } from './suricata.js';
 import { sniffUnbound, UnboundQueryParser } from './unbound.js';
 import { sniffZeek, ZeekJsonParser, ZeekTsvParser } from './zeek.js';
 
@@ -22,6 +23,7 @@ const FACTORIES: Record<Format, (config: Config) => LineParser> = {
   bind: (config) => new BindQueryParser(clockOptions(config)),
   'zeek-tsv': () => new ZeekTsvParser(),
   'zeek-json': () => new ZeekJsonParser(),
+  'suricata-eve': () => new SuricataEveParser(),
   dnsmasq: (config) => new DnsmasqQueryParser(clockOptions(config)),
   unbound: (config) => new UnboundQueryParser({ ...clockOptions(config), eventsFrom: 'queries' }),
   'unbound-replies': (config) => new UnboundQueryParser({ ...clockOptions(config), eventsFrom: 'replies' }),
@@ -42,6 +44,7 @@ export function sniffFormat(sample: Buffer): Format {
   const text = sample.toString('latin1', 0, Math.min(sample.length, 16_384));
   const zeek = sniffZeek(text);
   if (zeek !== null) return zeek;
+  if (sniffSuricata(text)) return 'suricata-eve';
   if (text.includes(': query: ')) return 'bind';
   const unbound = sniffUnbound(text);
   if (unbound !== null) return unbound === 'replies' ? 'unbound-replies' : 'unbound';
