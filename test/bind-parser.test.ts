@@ -9,7 +9,7 @@ import type { DnsEvent } from '../src/event.js';
 import { BindQueryParser, type BindParserOptions } from '../src/parsers/bind.js';
 import { Rejection } from '../src/parsers/parser.js';
 import { decodePresentation } from '../src/parsers/presentation-name.js';
-import { asciiLower, fixtureLines, randomInt, seededRandom } from './helpers.js';
+import { asciiLower, fixtureLines, mutateLine, randomInt, seededRandom } from './helpers.js';
 
 const BIND = 'bind/';
 const CAPTURED = [
@@ -616,37 +616,7 @@ describe('seeded fuzz', () => {
   const corpus = SOURCE_FILES.flatMap((f) => fixtureLines(BIND + f)).filter((l) => l.length < 2000);
   const INSERTS = ['\\', '#', '(', ')', ':', ' ', '.', '@', '\\0', '\\25', ': query: ', 'client '];
 
-  function mutate(line: string, random: () => number): string {
-    let s = line;
-    const n = 1 + randomInt(random, 4);
-    for (let k = 0; k < n; k++) {
-      const at = randomInt(random, s.length + 1);
-      switch (randomInt(random, 5)) {
-        case 0: {
-          // flip a byte to any value 0-255 (lines are latin1: one char per byte)
-          if (s.length === 0) break;
-          const pos = Math.min(at, s.length - 1);
-          s = s.slice(0, pos) + String.fromCharCode(randomInt(random, 256)) + s.slice(pos + 1);
-          break;
-        }
-        case 1:
-          s = s.slice(0, at);
-          break;
-        case 2:
-          s = s.slice(0, at) + INSERTS[randomInt(random, INSERTS.length)]! + s.slice(at);
-          break;
-        case 3:
-          s = s.slice(0, at) + String.fromCharCode(0x80 + randomInt(random, 128)) + s.slice(at);
-          break;
-        default: {
-          // delete a short run
-          s = s.slice(0, at) + s.slice(at + 1 + randomInt(random, 8));
-          break;
-        }
-      }
-    }
-    return s;
-  }
+  const mutate = (line: string, random: () => number): string => mutateLine(line, random, INSERTS, 4);
 
   function invariantProblems(e: DnsEvent): string[] {
     const problems: string[] = [];

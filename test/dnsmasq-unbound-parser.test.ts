@@ -18,7 +18,7 @@ import { DnsmasqQueryParser, sniffDnsmasq, type DnsmasqParserOptions } from '../
 import { Rejection, type LineParser } from '../src/parsers/parser.js';
 import { decodePresentation } from '../src/parsers/presentation-name.js';
 import { UnboundQueryParser, sniffUnbound, type UnboundParserOptions } from '../src/parsers/unbound.js';
-import { asciiLower, fixtureLines, fixturePath, randomInt, seededRandom } from './helpers.js';
+import { asciiLower, fixtureLines, fixturePath, mutateLine, randomInt, seededRandom } from './helpers.js';
 
 type Result = DnsEvent | Rejection;
 
@@ -834,34 +834,7 @@ describe('sniffing a sample', () => {
 describe('seeded fuzz', () => {
   const INSERTS = ['\\', '/', '[', ']', ':', ' ', '.', '@', '#', '&', '?', '\\0', ' from ', 'query[', '] ', 'info: ', ': ', '<30>', '-'];
 
-  function mutate(line: string, random: () => number): string {
-    let s = line;
-    const n = 1 + randomInt(random, 2);
-    for (let k = 0; k < n; k++) {
-      const at = randomInt(random, s.length + 1);
-      switch (randomInt(random, 5)) {
-        case 0: {
-          if (s.length === 0) break;
-          const pos = Math.min(at, s.length - 1);
-          s = s.slice(0, pos) + String.fromCharCode(randomInt(random, 256)) + s.slice(pos + 1);
-          break;
-        }
-        case 1:
-          s = s.slice(0, at);
-          break;
-        case 2:
-          s = s.slice(0, at) + INSERTS[randomInt(random, INSERTS.length)]! + s.slice(at);
-          break;
-        case 3:
-          s = s.slice(0, at) + String.fromCharCode(0x80 + randomInt(random, 128)) + s.slice(at);
-          break;
-        default:
-          s = s.slice(0, at) + s.slice(at + 1 + randomInt(random, 8));
-          break;
-      }
-    }
-    return s;
-  }
+  const mutate = (line: string, random: () => number): string => mutateLine(line, random, INSERTS, 2);
 
   function invariantProblems(e: DnsEvent): string[] {
     const problems: string[] = [];

@@ -86,3 +86,38 @@ export function asciiLower(s: string): string {
   }
   return out;
 }
+
+/**
+ * A seeded random edit of a log line for parser fuzzing: 1 to `maxEdits` of byte flips, cuts,
+ * insertions of `inserts` (format-specific trouble makers), insertions of a character below
+ * `highCharLimit` from 0x80 up, and deletions of short runs.
+ */
+export function mutateLine(line: string, random: () => number, inserts: readonly string[], maxEdits = 2, highCharLimit = 0x100): string {
+  let s = line;
+  const n = 1 + randomInt(random, maxEdits);
+  for (let k = 0; k < n; k++) {
+    const at = randomInt(random, s.length + 1);
+    switch (randomInt(random, 5)) {
+      case 0: {
+        // Flip a byte to any value 0–255 (lines are latin1: one char per byte).
+        if (s.length === 0) break;
+        const pos = Math.min(at, s.length - 1);
+        s = s.slice(0, pos) + String.fromCharCode(randomInt(random, 256)) + s.slice(pos + 1);
+        break;
+      }
+      case 1:
+        s = s.slice(0, at);
+        break;
+      case 2:
+        s = s.slice(0, at) + inserts[randomInt(random, inserts.length)]! + s.slice(at);
+        break;
+      case 3:
+        s = s.slice(0, at) + String.fromCharCode(0x80 + randomInt(random, highCharLimit - 0x80)) + s.slice(at);
+        break;
+      default:
+        s = s.slice(0, at) + s.slice(at + 1 + randomInt(random, 8));
+        break;
+    }
+  }
+  return s;
+}

@@ -13,7 +13,7 @@ import { partitionOfName } from '../src/parallel/partition.js';
 import { HEADER_REASON, MAX_LINE_CHARS, Rejection, type LineParser } from '../src/parsers/parser.js';
 import { decodePresentation } from '../src/parsers/presentation-name.js';
 import { ZeekJsonParser, ZeekTsvParser, sniffZeek, zeekNameToPresentation } from '../src/parsers/zeek.js';
-import { asciiLower, fixtureLines, randomInt, repoPath, seededRandom } from './helpers.js';
+import { asciiLower, fixtureLines, mutateLine, randomInt, repoPath, seededRandom } from './helpers.js';
 
 type Result = DnsEvent | Rejection;
 
@@ -715,34 +715,7 @@ describe('hostile TSV (built here)', () => {
 describe('seeded fuzz', () => {
   const INSERTS = ['\\', '\\x', '\\x0', '\\x00', '\t', '#', '"', '{', '}', '[', ']', ',', ':', '.', '-', '(empty)', '\\u00', '\\u002e', 'null', '1e999', '#fields\t'];
 
-  function mutate(line: string, random: () => number): string {
-    let s = line;
-    const n = 1 + randomInt(random, 2);
-    for (let k = 0; k < n; k++) {
-      const at = randomInt(random, s.length + 1);
-      switch (randomInt(random, 5)) {
-        case 0: {
-          if (s.length === 0) break;
-          const pos = Math.min(at, s.length - 1);
-          s = s.slice(0, pos) + String.fromCharCode(randomInt(random, 256)) + s.slice(pos + 1);
-          break;
-        }
-        case 1:
-          s = s.slice(0, at);
-          break;
-        case 2:
-          s = s.slice(0, at) + INSERTS[randomInt(random, INSERTS.length)]! + s.slice(at);
-          break;
-        case 3:
-          s = s.slice(0, at) + String.fromCharCode(randomInt(random, 0x3000)) + s.slice(at);
-          break;
-        default:
-          s = s.slice(0, at) + s.slice(at + 1 + randomInt(random, 8));
-          break;
-      }
-    }
-    return s;
-  }
+  const mutate = (line: string, random: () => number): string => mutateLine(line, random, INSERTS, 2, 0x3000);
 
   function invariantProblems(e: DnsEvent): string[] {
     const problems: string[] = [];
