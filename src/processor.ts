@@ -34,7 +34,7 @@ export interface Processor {
   finish(interrupted: boolean): Promise<ProcessorCounters>;
 }
 
-/** The pipeline and engine for one partition (all of them when `partition` is null). */
+/** The pipeline and engine in this thread: the whole run, or one partition of a parallel run (`consumeRouted`). */
 export class InProcessProcessor implements Processor {
   private readonly engine: DetectionEngine;
   private readonly pipeline: Pipeline;

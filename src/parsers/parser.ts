@@ -49,11 +49,5 @@ export interface LineParser {
   readonly nameEnd: number;
 }
 
-/** Where a parallel run's worker stands: it handles the lines whose name falls in partition `index` of `count`. */
-export interface Partition {
-  index: number;
-  count: number;
-}
-
 /** Longest line any parser accepts; longer lines are quarantined, not scanned. */
 export const MAX_LINE_CHARS = 8192;
