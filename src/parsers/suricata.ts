@@ -59,7 +59,7 @@ import { fillNameFacts } from '../domain/name-facts.js';
 import { MAX_LINE_CHARS, Rejection, type LineParser } from './parser.js';
 import { compoundEnd, isJsonSpace, skipSpace, stringEnd } from './json-scan.js';
 import { TimestampReader, WallClock } from './timestamp.js';
-import { isAddress } from './tokens.js';
+import { isAddress, isMnemonicText, isPort16 } from './tokens.js';
 import { zeekNameToPresentation } from './zeek.js';
 
 const R = {
@@ -207,21 +207,6 @@ function isRecord(v: unknown): v is JsonRecord {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function isUint16(n: number): boolean {
-  return Number.isInteger(n) && n >= 0 && n <= 65535;
-}
-
-/** An upper-case mnemonic as BIND prints types and classes: a letter, then letters, digits or `-`; at most 16. */
-function isMnemonic(s: string): boolean {
-  if (s.length === 0 || s.length > 16) return false;
-  const first = s.charCodeAt(0);
-  if (first < 0x41 || first > 0x5a) return false;
-  for (let i = 1; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (!((c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x2d)) return false;
-  }
-  return true;
-}
 
 /** Decimal digits (at most 5) as a number ≤ 65535; -1 otherwise. */
 function decimal16(s: string): number {
@@ -238,9 +223,9 @@ function decimal16(s: string): number {
 /** `rrtype` as BIND writes qtypes; '' when absent, null when it cannot be one. */
 function qtypeOf(v: unknown): string | null {
   if (v === undefined || v === null) return '';
-  if (typeof v === 'number') return isUint16(v) ? `TYPE${v}` : null;
+  if (typeof v === 'number') return isPort16(v) ? `TYPE${v}` : null;
   if (typeof v !== 'string') return null;
-  if (isMnemonic(v)) return v;
+  if (isMnemonicText(v)) return v;
   const n = decimal16(v);
   return n >= 0 ? `TYPE${n}` : null;
 }
@@ -507,13 +492,13 @@ export class SuricataEveParser implements LineParser {
     const srcPort = record['src_port'];
     const destPort = record['dest_port'];
     if (typeof srcIp !== 'string' || !isAddress(srcIp, 0, srcIp.length)) return R.badClient;
-    if (srcPort !== undefined && srcPort !== null && (typeof srcPort !== 'number' || !isUint16(srcPort))) return R.badClient;
+    if (srcPort !== undefined && srcPort !== null && (typeof srcPort !== 'number' || !isPort16(srcPort))) return R.badClient;
     let serverIp = '';
     if (destIp !== undefined && destIp !== null) {
       if (typeof destIp !== 'string' || !isAddress(destIp, 0, destIp.length)) return R.badServer;
       serverIp = destIp;
     }
-    if (destPort !== undefined && destPort !== null && (typeof destPort !== 'number' || !isUint16(destPort))) return R.badServer;
+    if (destPort !== undefined && destPort !== null && (typeof destPort !== 'number' || !isPort16(destPort))) return R.badServer;
     let clientIp = srcIp;
     let clientPort = typeof srcPort === 'number' ? srcPort : -1;
     if (answer && srcPort === 53 && destPort !== 53 && serverIp !== '') {

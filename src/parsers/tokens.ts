@@ -19,6 +19,16 @@ export function isTypeMnemonic(line: string, start: number, end: number): boolea
   return true;
 }
 
+/** A whole text as a type or class mnemonic (JSON formats hand over strings, not line spans). */
+export function isMnemonicText(text: string): boolean {
+  return isTypeMnemonic(text, 0, text.length);
+}
+
+/** An integer 0–65535 (ports, type and class numbers read from JSON). */
+export function isPort16(n: number): boolean {
+  return Number.isInteger(n) && n >= 0 && n <= 65535;
+}
+
 /** A decimal number 0–65535 filling `line[start, end)`, or -1. */
 export function readPort(line: string, start: number, end: number): number {
   if (end <= start || end - start > 5) return -1;

@@ -51,7 +51,7 @@ import { fillNameFacts } from '../domain/name-facts.js';
 import { HEADER_REASON, MAX_LINE_CHARS, Rejection, type LineParser } from './parser.js';
 import { compoundEnd, isJsonSpace, skipSpace, stringEnd } from './json-scan.js';
 import { TimestampReader, WallClock } from './timestamp.js';
-import { isAddress } from './tokens.js';
+import { isAddress, isMnemonicText, isPort16 } from './tokens.js';
 
 const R = {
   empty: Rejection.of('empty', true),
@@ -208,21 +208,6 @@ function epochMs(text: string, start: number, end: number, millisIfLong: boolean
   return whole * 1000 + ms;
 }
 
-function isUint16(n: number): boolean {
-  return Number.isInteger(n) && n >= 0 && n <= 65535;
-}
-
-/** An upper-case mnemonic as BIND prints types: a letter, then letters, digits or `-`; at most 16. */
-function isMnemonic(s: string): boolean {
-  if (s.length === 0 || s.length > 16) return false;
-  const first = s.charCodeAt(0);
-  if (first < 0x41 || first > 0x5a) return false;
-  for (let i = 1; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (!((c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x2d)) return false;
-  }
-  return true;
-}
 
 /** Letters, digits and `-`, starting with a letter, at most 16: the shape of an rcode name. */
 function isRcodeWord(s: string): boolean {
@@ -297,7 +282,7 @@ class Vocabulary {
       }
       if (mapped !== undefined) return remember(this.classes, name, mapped);
     }
-    if (num !== undefined) return isUint16(num) ? classOfNumber(num) : null;
+    if (num !== undefined) return isPort16(num) ? classOfNumber(num) : null;
     return name === undefined ? '' : null;
   }
 
@@ -307,14 +292,14 @@ class Vocabulary {
       if (known !== undefined) return known;
       let mapped: string | undefined;
       if (name === '*') mapped = 'ANY';
-      else if (isMnemonic(name)) mapped = name;
+      else if (isMnemonicText(name)) mapped = name;
       else {
         const n = defaultNameNumber(name, 'query-');
         if (n >= 0) mapped = `TYPE${n}`;
       }
       if (mapped !== undefined) return remember(this.types, name, mapped);
     }
-    if (num !== undefined) return isUint16(num) ? `TYPE${num}` : null;
+    if (num !== undefined) return isPort16(num) ? `TYPE${num}` : null;
     return name === undefined ? '' : null;
   }
 
@@ -329,7 +314,7 @@ class Vocabulary {
       const n = Math.max(defaultNameNumber(name, 'rcode-'), defaultNameNumber(name, 'unassigned-'));
       if (n >= 0) return remember(this.rcodes, name, RCODES[n] ?? `RCODE${n}`);
     }
-    if (num !== undefined) return isUint16(num) ? (RCODES[num] ?? `RCODE${num}`) : null;
+    if (num !== undefined) return isPort16(num) ? (RCODES[num] ?? `RCODE${num}`) : null;
     return name === undefined ? undefined : null;
   }
 }
@@ -924,7 +909,7 @@ export class ZeekJsonParser implements LineParser {
     const portValue = idField(record, 'id.orig_p', 'orig_p');
     let clientPort = -1;
     if (portValue !== undefined && portValue !== null) {
-      if (typeof portValue !== 'number' || !isUint16(portValue)) return R.badClient;
+      if (typeof portValue !== 'number' || !isPort16(portValue)) return R.badClient;
       clientPort = portValue;
     }
     const serverValue = idField(record, 'id.resp_h', 'resp_h');
