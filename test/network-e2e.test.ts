@@ -3,7 +3,7 @@
  * UDP, the alert goes out to a webhook, and SIGTERM ends it cleanly.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -58,4 +58,19 @@ test('detect --listen-syslog udp:// --webhook: lines in over syslog, the alert o
     assert.ok(received.some((a) => a.dns.question.registered_domain === 'beacon-sync.net'), JSON.stringify(received).slice(0, 500));
     assert.equal(new Set(received.map((a) => a.event.id)).size, received.length, 'no alert delivered twice');
     assert.match(stderr, /summary \(interrupted\)/);
+  }));
+
+test('bad network endpoints are usage errors (exit 2) that name the flag', () =>
+  withTmpDir((dir) => {
+    const cases: Array<[string[], string]> = [
+      [['--listen-syslog', 'syslog.example:514'], '--listen-syslog'],
+      [['--listen-syslog', 'http://127.0.0.1:514'], '--listen-syslog'],
+      [['--syslog', 'udp://127.0.0.1:514?format=xml', '-'], '--syslog'],
+      [['--listen-syslog', 'udp://127.0.0.1:5514', 'some.log'], '--listen-syslog'],
+    ];
+    for (const [args, flag] of cases) {
+      const r = spawnSync(process.execPath, [CLI, 'detect', ...args], { cwd: dir, encoding: 'utf8', input: '' });
+      assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.ok(r.stderr.includes(flag), r.stderr);
+    }
   }));
