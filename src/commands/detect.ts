@@ -2,6 +2,7 @@
  * `tunnelwatch detect`: wires sources → parser → engine → sinks for one run
  * and prints the run summary on stderr at the end or on SIGINT/SIGTERM.
  */
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { Alert } from '../alerts/alert.js';
 import type { Config } from '../config/schema.js';
 import { TunnelwatchError } from '../errors.js';
@@ -19,6 +20,7 @@ import { WebhookAlertSink } from '../sinks/webhook.js';
 import type { LineSource } from '../sources/source.js';
 import type { WindowAggregate } from '../windows/aggregate.js';
 import { parseDuration } from '../windows/window-spec.js';
+import { ProgressMeter } from './progress.js';
 
 export interface DetectOptions {
   config: Config;
@@ -120,12 +122,22 @@ export async function runDetect(options: DetectOptions): Promise<DetectSummary> 
   }, FLUSH_EVERY_MS);
   flushTimer.unref();
 
+  // A batch run over files shows its progress on a terminal (stderr), and nothing anywhere else.
+  const cursors: Array<{ lines: number }> = [];
+  const progress = new ProgressMeter(
+    process.stderr,
+    () => ({ bytesDone: sources.reduce((n, s) => n + s.counters.bytes, 0), lines: cursors.reduce((n, c) => n + c.lines, 0) }),
+    config.input.follow || options.handleSignals !== true ? 0 : totalBytes(options.inputs),
+  );
+  progress.start();
+
   let counters;
   try {
     try {
       for (const source of sources) {
         if (interrupted) break;
         const cursor = { name: source.name, lines: 0 };
+        cursors.push(cursor);
         for await (const chunk of source.chunks()) {
           processor ??= processorFor(chunk.data);
           await processor.consume(cursor, chunk);
@@ -137,6 +149,7 @@ export async function runDetect(options: DetectOptions): Promise<DetectSummary> 
     }
     await flushOutputs();
   } finally {
+    progress.stop();
     clearInterval(flushTimer);
     await flushing;
     if (options.handleSignals === true) {
@@ -186,6 +199,31 @@ function makeSources(inputs: string[], config: Config): LineSource[] {
     if (path === '-') return new StdinSource();
     return config.input.follow ? new FollowSource(path, parseDuration(config.input.pollInterval)) : new FileSource(path);
   });
+}
+
+/**
+ * Total size of the input files; 0 — no progress shown — when one is stdin, gzip (its size says
+ * nothing of the text inside) or cannot be read.
+ */
+function totalBytes(inputs: string[]): number {
+  if (inputs.length === 0 || inputs.includes('-')) return 0;
+  let total = 0;
+  for (const path of inputs) {
+    try {
+      const magic = Buffer.alloc(2);
+      const fd = openSync(path, 'r');
+      try {
+        readSync(fd, magic, 0, 2, 0);
+      } finally {
+        closeSync(fd);
+      }
+      if (magic[0] === 0x1f && magic[1] === 0x8b) return 0;
+      total += statSync(path).size;
+    } catch {
+      return 0;
+    }
+  }
+  return total;
 }
 
 /** `udp://host:port` or `tcp://host:port` (IPv6 hosts in brackets). */
