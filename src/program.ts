@@ -17,6 +17,7 @@ interface DetectCliOptions {
   format?: Config['input']['format'];
   follow?: boolean;
   alerts?: string;
+  alertsMaxMb?: number;
   quarantine?: string;
   late?: string;
   aggregates?: string;
@@ -57,6 +58,7 @@ export function resolveDetectConfig(o: DetectCliOptions): Config {
   if (o.timezone !== undefined) raw.input.timeZone = o.timezone;
   if (o.lateness !== undefined) raw.watermark.lateness = o.lateness;
   if (o.alerts !== undefined) raw.output.alerts = o.alerts;
+  if (o.alertsMaxMb !== undefined) raw.output.alertsMaxMb = o.alertsMaxMb;
   if (o.quarantine !== undefined) raw.output.quarantine = o.quarantine;
   if (o.late !== undefined) raw.output.late = o.late;
   if (o.aggregates !== undefined) raw.output.aggregates = o.aggregates;
@@ -104,6 +106,7 @@ Try:  tunnelwatch demo                                  simulate a log with tunn
     .addOption(new Option('--format <format>', 'input format (default auto: read off the first lines)').choices(['auto', ...FORMATS]))
     .option('-f, --follow', 'keep reading files as they grow, across rotation (tail -F)')
     .option('--alerts <file>', 'append alerts to this JSONL file instead of stdout')
+    .option('--alerts-max-mb <mib>', 'rotate the alerts file at this size (FILE.1 … FILE.5 kept; default: never)', numberArg)
     .option('--quarantine <file>', 'where unparsed and non-query lines go, with position and reason')
     .option('--late <file>', 'write events that arrive behind the watermark to this JSONL file')
     .option('--aggregates <dir>', 'write closed windows\' per-domain aggregates to Parquet files in this directory')

@@ -61,7 +61,10 @@ export async function runDetect(options: DetectOptions): Promise<DetectSummary> 
   const log = options.log ?? ((text: string) => process.stderr.write(text + '\n'));
   const started = performance.now();
 
-  const sinks: AlertSink[] = [config.output.alerts === undefined ? new StdoutAlertSink() : new JsonlFileAlertSink(config.output.alerts)];
+  const { alerts: alertsFile, alertsMaxMb, alertsKeep } = config.output;
+  const sinks: AlertSink[] = [
+    alertsFile === undefined ? new StdoutAlertSink() : new JsonlFileAlertSink(alertsFile, { maxBytes: Math.round(alertsMaxMb * 1048576), keep: alertsKeep }),
+  ];
   if (config.output.webhook !== undefined) sinks.push(new WebhookAlertSink({ url: config.output.webhook, spillDir: config.output.webhookSpillDir }));
   if (config.output.syslog !== undefined) sinks.push(syslogSink(config.output.syslog));
   const quarantine = new LineFileWriter(config.output.quarantine);

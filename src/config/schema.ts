@@ -90,6 +90,8 @@ export const configSchema = z
     output: z
       .object({
         alerts: z.string().optional().describe('Append alerts as JSON lines to this file; default stdout.'),
+        alertsMaxMb: z.number().min(0).default(0).describe('Rotate the alerts file when it would pass this size (MiB); 0 never rotates.'),
+        alertsKeep: z.number().int().min(1).max(1000).default(5).describe('Rotated alert files kept (FILE.1 … FILE.n).'),
         webhook: z.string().optional().describe('Also POST alerts, in batches, to this http(s) URL (retried; spilled to disk while it is down).'),
         webhookSpillDir: z.string().default('tunnelwatch-spill').describe('Where undelivered webhook alerts wait while the endpoint is down.'),
         syslog: z.string().optional().describe('Also send alerts as RFC 5424 syslog: udp://HOST:PORT or tcp://HOST:PORT; add ?format=cef for CEF.'),

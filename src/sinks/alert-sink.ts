@@ -1,7 +1,7 @@
 import type { Alert } from '../alerts/alert.js';
 import { toEcsLine } from '../alerts/ecs.js';
 import { newSinkCounters, type SinkCounters } from '../counters.js';
-import { LineFileWriter } from './line-writer.js';
+import { LineFileWriter, type RotationOptions } from './line-writer.js';
 
 export interface AlertSink {
   readonly name: string;
@@ -10,14 +10,14 @@ export interface AlertSink {
   close(): Promise<void>;
 }
 
-/** ECS JSON lines appended to a file, each written through before the next event is processed. */
+/** ECS JSON lines appended to a file, each written through before the next event is processed; optionally rotated by size. */
 export class JsonlFileAlertSink implements AlertSink {
   readonly name: string;
   private readonly writer: LineFileWriter;
 
-  constructor(path: string) {
+  constructor(path: string, rotation?: RotationOptions) {
     this.name = `file:${path}`;
-    this.writer = new LineFileWriter(path, 0);
+    this.writer = new LineFileWriter(path, 0, rotation);
   }
 
   get counters(): SinkCounters {

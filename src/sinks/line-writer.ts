@@ -1,20 +1,35 @@
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { newSinkCounters, type SinkCounters } from '../counters.js';
 import { TunnelwatchError } from '../errors.js';
+
+export interface RotationOptions {
+  /** Start a new file once this one would grow past this many bytes; 0 never rotates. */
+  maxBytes: number;
+  /** Rotated files kept as PATH.1 (newest) … PATH.keep; older ones are removed by being renamed over. */
+  keep: number;
+}
 
 /**
  * Appends lines to a file, opened on first use (so an unused quarantine file
  * is never created). Buffers up to `bufferBytes`, or writes through at once
  * when `bufferBytes` is 0 (alerts: each must be on disk when it is raised).
+ * With rotation, a full file is renamed to PATH.1 (PATH.1 to PATH.2, …) and a
+ * new one started, between whole writes: a line is never split across files.
  */
 export class LineFileWriter {
   readonly counters: SinkCounters = newSinkCounters();
   private fd = -1;
+  private size = 0;
   private buffer: string[] = [];
   private buffered = 0;
+  rotations = 0;
 
-  constructor(readonly path: string, private readonly bufferBytes = 64 * 1024) {}
+  constructor(
+    readonly path: string,
+    private readonly bufferBytes = 64 * 1024,
+    private readonly rotation: RotationOptions = { maxBytes: 0, keep: 0 },
+  ) {}
 
   write(line: string): void {
     this.counters.received++;
@@ -30,16 +45,33 @@ export class LineFileWriter {
     this.buffer = [];
     this.buffered = 0;
     try {
-      if (this.fd < 0) {
-        mkdirSync(dirname(this.path), { recursive: true });
-        this.fd = openSync(this.path, 'a');
-      }
+      const bytes = Buffer.byteLength(text);
+      if (this.fd < 0) this.open();
+      if (this.rotation.maxBytes > 0 && this.size > 0 && this.size + bytes > this.rotation.maxBytes) this.rotate();
       writeSync(this.fd, text);
+      this.size += bytes;
       this.counters.written += lines;
     } catch (error) {
       this.counters.failed += lines;
       throw new TunnelwatchError('TW_OUTPUT', `cannot write ${this.path}: ${(error as Error).message}`, { cause: error });
     }
+  }
+
+  private open(): void {
+    mkdirSync(dirname(this.path), { recursive: true });
+    this.fd = openSync(this.path, 'a');
+    this.size = fstatSync(this.fd).size;
+  }
+
+  private rotate(): void {
+    closeSync(this.fd);
+    this.fd = -1;
+    for (let i = this.rotation.keep - 1; i >= 1; i--) {
+      if (existsSync(`${this.path}.${i}`)) renameSync(`${this.path}.${i}`, `${this.path}.${i + 1}`);
+    }
+    renameSync(this.path, `${this.path}.1`);
+    this.rotations++;
+    this.open();
   }
 
   close(): void {
