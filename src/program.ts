@@ -9,6 +9,7 @@ import { FORMATS } from './parsers/formats.js';
 import type { Config } from './config/schema.js';
 import { runDemo } from './commands/demo.js';
 import { runDetect } from './commands/detect.js';
+import { runQuery, runReport, type OutputFormat } from './commands/store-commands.js';
 import { EXPORT_FORMATS, RPZ_ACTIONS, runExport, type ExportOptions } from './commands/export.js';
 import { runSimulate, type SimulateCliOptions } from './commands/simulate.js';
 
@@ -21,6 +22,7 @@ interface DetectCliOptions {
   quarantine?: string;
   late?: string;
   aggregates?: string;
+  store?: string;
   timezone?: string;
   lateness?: string;
   window?: string[];
@@ -62,6 +64,7 @@ export function resolveDetectConfig(o: DetectCliOptions): Config {
   if (o.quarantine !== undefined) raw.output.quarantine = o.quarantine;
   if (o.late !== undefined) raw.output.late = o.late;
   if (o.aggregates !== undefined) raw.output.aggregates = o.aggregates;
+  if (o.store !== undefined) raw.output.store = o.store;
   if (o.window !== undefined && o.window.length > 0) {
     raw.windows = o.window.map((w) => {
       const [length, slide] = w.split('/');
@@ -110,6 +113,7 @@ Try:  tunnelwatch demo                                  simulate a log with tunn
     .option('--quarantine <file>', 'where unparsed and non-query lines go, with position and reason')
     .option('--late <file>', 'write events that arrive behind the watermark to this JSONL file')
     .option('--aggregates <dir>', 'write closed windows\' per-domain aggregates to Parquet files in this directory')
+    .option('--store <file>', 'also keep alerts and per-window aggregates in this DuckDB file, for report and query')
     .option('--timezone <zone>', 'IANA zone of timestamps without an offset (default UTC)')
     .option('--lateness <duration>', 'allowed lateness behind the newest event time (default 60s)')
     .option('--window <length/slide>', 'window spec, repeatable (default 10m/5m); rules use the first', collect)
@@ -182,6 +186,30 @@ Try:  tunnelwatch demo                                  simulate a log with tunn
       if (o.sinkhole !== undefined) options.sinkhole = o.sinkhole;
       if (o.serial !== undefined) options.serial = o.serial;
       await runExport(options);
+    });
+
+  const outputFormat = new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table');
+  program
+    .command('report')
+    .description('Summarise a store: top suspicious domains and clients, or one domain\'s access curve per window.')
+    .requiredOption('--store <file>', 'DuckDB file written by detect --store')
+    .option('--domain <domain>', 'show this registered domain\'s windows: queries and distinct subdomains over time')
+    .option('--top <n>', 'rows per list', intArg('--top', 1), 20)
+    .addOption(outputFormat)
+    .action(async (o: { store: string; domain?: string; top: number; format: OutputFormat }) => {
+      const options: { top: number; format: OutputFormat; domain?: string } = { top: o.top, format: o.format };
+      if (o.domain !== undefined) options.domain = o.domain;
+      process.stdout.write(await runReport(o.store, options));
+    });
+
+  program
+    .command('query')
+    .description('Run read-only SQL on a store (tables: alerts, windows).')
+    .argument('<sql>', 'the SQL, e.g. "SELECT registered_domain, count(*) FROM alerts GROUP BY 1"')
+    .requiredOption('--store <file>', 'DuckDB file written by detect --store')
+    .addOption(outputFormat)
+    .action(async (sql: string, o: { store: string; format: OutputFormat }) => {
+      process.stdout.write(await runQuery(o.store, sql, o.format));
     });
 
   program

@@ -20,6 +20,7 @@ import { WebhookAlertSink } from '../sinks/webhook.js';
 import type { LineSource } from '../sources/source.js';
 import type { WindowAggregate } from '../windows/aggregate.js';
 import { parseDuration } from '../windows/window-spec.js';
+import { Store } from '../store/store.js';
 import { ProgressMeter } from './progress.js';
 
 export interface DetectOptions {
@@ -70,6 +71,7 @@ export async function runDetect(options: DetectOptions): Promise<DetectSummary> 
   const quarantine = new LineFileWriter(config.output.quarantine);
   const late = config.output.late === undefined ? null : new LineFileWriter(config.output.late);
   const parquet = config.output.aggregates === undefined ? null : await ParquetAggregateSink.open({ dir: config.output.aggregates });
+  const store = config.output.store === undefined ? null : await Store.open(config.output.store);
   const pendingRows: WindowAggregate[] = [];
   let aggregateRows = 0;
 
@@ -78,13 +80,15 @@ export async function runDetect(options: DetectOptions): Promise<DetectSummary> 
     alert(alert) {
       alerts++;
       for (const sink of sinks) sink.write(alert);
+      store?.addAlert(alert);
       options.onAlert?.(alert);
     },
     aggregate:
-      parquet === null
+      parquet === null && store === null
         ? undefined
         : (row) => {
-            pendingRows.push(row);
+            if (parquet !== null) pendingRows.push(row);
+            store?.addWindow(row);
             aggregateRows++;
           },
     late: late === null ? undefined : (event) => late.write(JSON.stringify(event)),
@@ -116,6 +120,7 @@ export async function runDetect(options: DetectOptions): Promise<DetectSummary> 
       parquet.add(pendingRows.splice(0));
       await parquet.flushAll();
     }
+    await store?.flush();
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
   };
   // Also while the input is idle (follow mode, a quiet syslog feed), buffered outputs reach the disk.
@@ -162,6 +167,7 @@ export async function runDetect(options: DetectOptions): Promise<DetectSummary> 
     quarantine.close();
     late?.close();
     await parquet?.close();
+    await store?.close();
     for (const sink of sinks) await sink.close();
   }
 
@@ -266,7 +272,7 @@ export function formatSummary(s: DetectSummary, config: Config): string {
     `  quarantined       ${s.quarantined}${formatBy(s.quarantinedBy)}${s.quarantined + s.skipped > 0 ? `  → ${config.output.quarantine}` : ''}`,
     `  late              ${s.late}${s.lateUnapplied > 0 ? ` (${s.lateUnapplied} after all their windows closed)` : ''}${config.output.late !== undefined && s.late > 0 ? `  → ${config.output.late}` : ''}`,
     `  alerts            ${s.alerts}  (${s.suppressed} repeat crossings suppressed)`,
-    `  windows closed    ${s.windowsClosed}${config.output.aggregates !== undefined ? `  (${s.aggregateRows} aggregate rows → ${config.output.aggregates})` : ''}`,
+    `  windows closed    ${s.windowsClosed}${s.aggregateRows > 0 ? `  (${s.aggregateRows} aggregate rows → ${[config.output.aggregates, config.output.store].filter((x) => x !== undefined).join(', ')})` : ''}`,
     `  elapsed           ${(s.elapsedMs / 1000).toFixed(2)} s, ${Math.round(s.linesPerSecond)} lines/s, peak RSS ${mb(s.peakRssBytes)} MiB`,
   ];
   return lines.join('\n');

@@ -99,6 +99,7 @@ export const configSchema = z
         quarantineSkipped: z.boolean().default(true).describe('Also write valid non-query lines (other log categories) to quarantine.'),
         late: z.string().optional().describe('Write late events (behind the watermark) here as JSON lines.'),
         aggregates: z.string().optional().describe('Directory for Parquet files of closed windows’ per-domain aggregates.'),
+        store: z.string().optional().describe('DuckDB file for alerts and per-window aggregates, read by `report` and `query`.'),
         samples: z.number().int().min(0).max(50).default(8),
       })
       .strict()
