@@ -169,6 +169,7 @@ Try:  tunnelwatch demo                                  simulate a log with tunn
     .description('Roll alerts up into one indicator per domain and write an RPZ zone, a domain list, CSV or a STIX 2.1 bundle.')
     .addOption(new Option('--format <format>', 'output format').choices([...EXPORT_FORMATS]).makeOptionMandatory())
     .option('--alerts <file>', 'alert JSONL file written by detect (plain or gzip), repeatable; default stdin', collect)
+    .option('--store <file>', 'read the alerts of a store written by detect --store')
     .option('-o, --out <file>', 'output file, replaced atomically (default stdout)')
     .option('--ttl-days <days>', 'an indicator expires this many days after its last alert (default 7)', numberArg)
     .option('--include-expired', 'also export expired indicators')
@@ -176,8 +177,9 @@ Try:  tunnelwatch demo                                  simulate a log with tunn
     .addOption(new Option('--action <action>', 'RPZ policy (default nxdomain)').choices([...RPZ_ACTIONS]))
     .option('--sinkhole <ip>', 'RPZ: answer this address instead (implies --action sinkhole)')
     .option('--serial <n>', 'RPZ SOA serial (default: now, in epoch seconds)', intArg('--serial'))
-    .action(async (o: { format: ExportOptions['format']; alerts?: string[]; out?: string; ttlDays?: number; includeExpired?: boolean; zone?: string; action?: ExportOptions['action']; sinkhole?: string; serial?: number }) => {
+    .action(async (o: { format: ExportOptions['format']; alerts?: string[]; store?: string; out?: string; ttlDays?: number; includeExpired?: boolean; zone?: string; action?: ExportOptions['action']; sinkhole?: string; serial?: number }) => {
       const options: ExportOptions = { format: o.format, alerts: o.alerts ?? [] };
+      if (o.store !== undefined) options.store = o.store;
       if (o.out !== undefined) options.out = o.out;
       if (o.ttlDays !== undefined) options.ttlDays = o.ttlDays;
       if (o.includeExpired === true) options.includeExpired = true;

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runDetect } from '../src/commands/detect.js';
+import { runExport } from '../src/commands/export.js';
 import { runQuery, runReport } from '../src/commands/store-commands.js';
 import { validateConfig } from '../src/config/load.js';
 import { defaultSimulationOptions, formatBindQueryLine, simulateLines } from '../src/simulate/simulator.js';
@@ -30,6 +31,12 @@ test('detect --store, then report and query read the run back', () =>
     const report = JSON.parse(await runReport(store, { top: 10, format: 'json' }));
     assert.deepEqual(report.domains.map((d: { domain: string }) => d.domain).sort(), ['cdn-sync.net', 'stats-relay.org']);
     assert.ok(report.clients.some((c: { client: string }) => c.client === '10.1.7.23'));
+
+    // export reads the store's alerts like an alert file.
+    const out = join(dir, 'domains.txt');
+    const exported = await runExport({ format: 'domains', alerts: [], store, out, includeExpired: true, log: () => {} });
+    assert.equal(exported.indicators, 2);
+    assert.deepEqual(readFileSync(out, 'utf8').trim().split('\n').sort(), ['cdn-sync.net', 'stats-relay.org']);
 
     const curve = await runReport(store, { domain: 'cdn-sync.net', top: 10, format: 'table' });
     assert.match(curve, /Access curve of cdn-sync\.net/);

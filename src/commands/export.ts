@@ -20,6 +20,7 @@ import { checkSerial, DEFAULT_RPZ_ZONE, DEFAULT_SINKHOLE, normalizeZoneName, ser
 import { toStix } from '../export/stix.js';
 import { DEFAULT_TTL_DAYS, IndicatorRollup } from '../indicators/rollup.js';
 import { FileSource, StdinSource } from '../sources/file.js';
+import { Store } from '../store/store.js';
 import type { LineSource } from '../sources/source.js';
 
 export type ExportFormat = 'rpz' | 'domains' | 'csv' | 'stix';
@@ -28,8 +29,10 @@ export const RPZ_ACTIONS: readonly RpzAction[] = ['nxdomain', 'nodata', 'sinkhol
 
 export interface ExportOptions {
   format: ExportFormat;
-  /** ECS alert JSONL files (plain or gzip); '-' or none for stdin. */
+  /** ECS alert JSONL files (plain or gzip); '-' or none (and no store) for stdin. */
   alerts: string[];
+  /** A store written by `detect --store`: its alerts are read too. */
+  store?: string;
   /** Output file; stdout when absent or '-'. */
   out?: string;
   /** Reference time (epoch ms) for expiry, STIX created/modified and the default RPZ serial; default now. */
@@ -154,7 +157,18 @@ export async function runExport(opts: ExportOptions): Promise<ExportSummary> {
   const c = checkOptions(opts);
 
   const rollup = new IndicatorRollup({ now: c.now, ttlDays: c.ttlDays, includeExpired: opts.includeExpired === true });
-  const inputs = opts.alerts.length === 0 ? ['-'] : opts.alerts;
+  if (opts.store !== undefined) {
+    // The store keeps each alert's ECS document: the same lines the JSONL file holds.
+    const store = await Store.open(opts.store, true);
+    try {
+      const reader = await store.connection.runAndReadAll('SELECT doc::VARCHAR AS doc FROM alerts ORDER BY ts, id');
+      let n = 0;
+      for (const row of reader.getRowObjectsJS()) rollup.addLine(String(row.doc), opts.store, ++n);
+    } finally {
+      await store.close();
+    }
+  }
+  const inputs = opts.alerts.length === 0 && opts.store === undefined ? ['-'] : opts.alerts;
   if (inputs.filter((p) => p === '-').length > 1) usage('stdin ("-") can be read only once');
   for (const path of inputs) {
     const source: LineSource = path === '-' ? new StdinSource() : new FileSource(path);
