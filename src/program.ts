@@ -8,6 +8,7 @@ import { loadConfigFile, validateConfig } from './config/load.js';
 import { FORMATS } from './parsers/formats.js';
 import type { Config } from './config/schema.js';
 import { runDemo } from './commands/demo.js';
+import { runEval } from './commands/eval.js';
 import { runDetect } from './commands/detect.js';
 import { runQuery, runReport, type OutputFormat } from './commands/store-commands.js';
 import { EXPORT_FORMATS, RPZ_ACTIONS, runExport, type ExportOptions } from './commands/export.js';
@@ -162,6 +163,14 @@ Try:  tunnelwatch demo                                  simulate a log with tunn
     .action(async (o: { seed: number }) => {
       const ok = await runDemo({ seed: o.seed });
       if (!ok) process.exitCode = 1;
+    });
+
+  program
+    .command('eval')
+    .description('Run the detector on a labelled simulation (tool-shaped tunnels at several rates, benign DNSBL/AV/CDN/PTR traffic) and score it.')
+    .option('--seed <n>', 'random seed', intArg('--seed'), 1)
+    .action(async (o: { seed: number }) => {
+      process.stdout.write(await runEval({ seed: o.seed }));
     });
 
   program
