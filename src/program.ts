@@ -5,6 +5,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfigFile, validateConfig } from './config/load.js';
+import { configReference } from './config/reference.js';
 import { FORMATS } from './parsers/formats.js';
 import type { Config } from './config/schema.js';
 import { runDemo } from './commands/demo.js';
@@ -227,7 +228,12 @@ Try:  tunnelwatch demo                                  simulate a log with tunn
     .command('config')
     .description('Print the effective configuration (defaults, or a file merged with defaults) after validating it.')
     .argument('[file]', 'configuration file to validate')
-    .action((file: string | undefined) => {
+    .option('--reference', 'print the reference of every key (Markdown) instead')
+    .action((file: string | undefined, o: { reference?: boolean }) => {
+      if (o.reference === true) {
+        process.stdout.write(configReference());
+        return;
+      }
       const config = file === undefined ? validateConfig({}) : loadConfigFile(file);
       process.stdout.write(JSON.stringify(config, null, 2) + '\n');
     });

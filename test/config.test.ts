@@ -3,13 +3,15 @@
  * the checks only the engine can make (a rule's window must exist).
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadConfigFile, validateConfig } from '../src/config/load.js';
+import { configReference } from '../src/config/reference.js';
 import { DetectionEngine } from '../src/engine.js';
 import { TunnelwatchError } from '../src/errors.js';
-import { withTmpDir } from './helpers.js';
+import { repoPath, withTmpDir } from './helpers.js';
 
 /** Asserts `fn` throws a TW_CONFIG TunnelwatchError whose message contains every one of `needles`. */
 function throwsConfig(fn: () => unknown, ...needles: string[]): void {
@@ -146,4 +148,11 @@ test('a rule referring to a window that is not configured is rejected when the e
   // A disabled rule is not checked.
   const disabled = validateConfig({ rules: [{ name: 'hourly', type: 'distinct_subdomains', key: 'domain', window: '1h/1h', threshold: 10, enabled: false }] });
   assert.doesNotThrow(() => new DetectionEngine(disabled, { alert() {} }));
+});
+
+test('docs/CONFIG.md is the reference generated from the schema (regenerate: tunnelwatch config --reference > docs/CONFIG.md)', () => {
+  const committed = readFileSync(repoPath('docs/CONFIG.md'), 'utf8');
+  const generated = configReference();
+  assert.equal(committed, generated);
+  for (const key of ['input.format', 'watermark.lateness', 'rules[].threshold', 'runtime.workers', 'output.store']) assert.ok(generated.includes(`\`${key}\``), key);
 });

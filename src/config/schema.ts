@@ -33,12 +33,12 @@ const windowSchema = z
 const ruleSchema = z
   .object({
     name: z.string().min(1).max(100).describe('Rule name, written as rule.name in alerts.'),
-    type: z.literal('distinct_subdomains'),
+    type: z.literal('distinct_subdomains').describe('The rule kind: distinct subdomains in a window reach a threshold.'),
     key: z.enum(['domain', 'client_domain']).describe('Count per registered domain, or per (client, registered domain).'),
     window: z.string().optional().describe('Window name (`length/slide`, e.g. 10m/5m); default: the first window.'),
     threshold: z.number().int().positive().describe('Alert when the distinct-subdomain count reaches this.'),
     cooldown: duration.optional().describe('After an alert, further crossings for the same rule and key within this event-time span are suppressed; default: the window length.'),
-    enabled: z.boolean().default(true),
+    enabled: z.boolean().default(true).describe('Whether the rule runs.'),
   })
   .strict();
 
@@ -54,11 +54,15 @@ export const configSchema = z
           .array(z.string())
           .default([])
           .describe('Receive log lines as syslog messages: udp://HOST:PORT or tcp://HOST:PORT (RFC 6587 framing).'),
-        pollInterval: duration.default('250ms'),
+        pollInterval: duration.default('250ms').describe('How often --follow checks a file for new lines and rotation.'),
       })
       .strict()
       .prefault({}),
-    windows: z.array(windowSchema).min(1).default([{ length: '10m', slide: '5m' }]),
+    windows: z
+      .array(windowSchema)
+      .min(1)
+      .default([{ length: '10m', slide: '5m' }])
+      .describe('Event-time sliding windows; each is named `length/slide` for rules to refer to.'),
     watermark: z
       .object({ lateness: duration.default('60s').describe('How far behind the newest event time a line may arrive and still count.') })
       .strict()
@@ -71,6 +75,7 @@ export const configSchema = z
       .prefault({}),
     rules: z
       .array(ruleSchema)
+      .describe('Alerting rules, checked on every event that changes a count.')
       .default([
         { name: 'dns_distinct_subdomains', type: 'distinct_subdomains', key: 'domain', threshold: 180, enabled: true },
         { name: 'dns_client_distinct_subdomains', type: 'distinct_subdomains', key: 'client_domain', threshold: 180, enabled: false },
@@ -100,7 +105,7 @@ export const configSchema = z
         late: z.string().optional().describe('Write late events (behind the watermark) here as JSON lines.'),
         aggregates: z.string().optional().describe('Directory for Parquet files of closed windows’ per-domain aggregates.'),
         store: z.string().optional().describe('DuckDB file for alerts and per-window aggregates, read by `report` and `query`.'),
-        samples: z.number().int().min(0).max(50).default(8),
+        samples: z.number().int().min(0).max(50).default(8).describe('Example subdomains shown in each alert.'),
       })
       .strict()
       .prefault({}),
