@@ -19,6 +19,7 @@ const cases: Array<[string, string]> = [
   ['unbound/unbound-1.17-epoch.log', 'unbound'],
   ['unbound/unbound-1.17-replies-only.log', 'unbound-replies'],
   ['suricata/eve-dns-v2.json', 'suricata-eve'],
+  ['windows-dns/debug.log', 'windows-dns'],
   ['suricata/eve-mixed.json', 'suricata-eve'],
 ];
 

@@ -9,6 +9,7 @@ import type { LineParser } from './parser.js';
 import { DnsmasqQueryParser, sniffDnsmasq } from './dnsmasq.js';
 import { sniffSuricata, SuricataEveParser } from './suricata.js';
 import { sniffUnbound, UnboundQueryParser } from './unbound.js';
+import { sniffWindowsDns, WindowsDnsParser } from './windows-dns.js';
 import { sniffZeek, ZeekJsonParser, ZeekTsvParser } from './zeek.js';
 
 import type { Format } from './formats.js';
@@ -24,6 +25,7 @@ const FACTORIES: Record<Format, (config: Config) => LineParser> = {
   'zeek-tsv': () => new ZeekTsvParser(),
   'zeek-json': () => new ZeekJsonParser(),
   'suricata-eve': () => new SuricataEveParser(),
+  'windows-dns': (config) => new WindowsDnsParser({ timeZone: config.input.timeZone }),
   dnsmasq: (config) => new DnsmasqQueryParser(clockOptions(config)),
   unbound: (config) => new UnboundQueryParser({ ...clockOptions(config), eventsFrom: 'queries' }),
   'unbound-replies': (config) => new UnboundQueryParser({ ...clockOptions(config), eventsFrom: 'replies' }),
@@ -45,6 +47,7 @@ export function sniffFormat(sample: Buffer): Format {
   const zeek = sniffZeek(text);
   if (zeek !== null) return zeek;
   if (sniffSuricata(text)) return 'suricata-eve';
+  if (sniffWindowsDns(text)) return 'windows-dns';
   if (text.includes(': query: ')) return 'bind';
   const unbound = sniffUnbound(text);
   if (unbound !== null) return unbound === 'replies' ? 'unbound-replies' : 'unbound';
