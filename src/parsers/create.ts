@@ -25,7 +25,7 @@ const FACTORIES: Record<Format, (config: Config) => LineParser> = {
   'zeek-tsv': () => new ZeekTsvParser(),
   'zeek-json': () => new ZeekJsonParser(),
   'suricata-eve': () => new SuricataEveParser(),
-  'windows-dns': (config) => new WindowsDnsParser({ timeZone: config.input.timeZone }),
+  'windows-dns': (config) => new WindowsDnsParser({ timeZone: config.input.timeZone, dateOrder: config.input.windowsDateOrder }),
   dnsmasq: (config) => new DnsmasqQueryParser(clockOptions(config)),
   unbound: (config) => new UnboundQueryParser({ ...clockOptions(config), eventsFrom: 'queries' }),
   'unbound-replies': (config) => new UnboundQueryParser({ ...clockOptions(config), eventsFrom: 'replies' }),
