@@ -20,6 +20,8 @@ const cases: Array<[string, string]> = [
   ['unbound/unbound-1.17-replies-only.log', 'unbound-replies'],
   ['suricata/eve-dns-v2.json', 'suricata-eve'],
   ['windows-dns/debug.log', 'windows-dns'],
+  ['json/route53.jsonl', 'route53'],
+  ['json/clouddns.jsonl', 'clouddns'],
   ['suricata/eve-mixed.json', 'suricata-eve'],
 ];
 

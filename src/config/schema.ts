@@ -50,6 +50,21 @@ export const configSchema = z
         timeZone: timeZone.default('UTC').describe('Zone of log timestamps that carry no offset.'),
         syslogYear: z.number().int().min(1970).max(9999).optional().describe('Year for RFC 3164 syslog timestamps (they carry none); default: current year.'),
         follow: z.boolean().default(false).describe('Keep reading files as they grow and across rotation (tail -F).'),
+        jsonFields: z
+          .object({
+            time: z.string().min(1),
+            client: z.string().min(1),
+            name: z.string().min(1),
+            type: z.string().min(1),
+            clientPort: z.string().optional(),
+            class: z.string().optional(),
+            rcode: z.string().optional(),
+            server: z.string().optional(),
+            answers: z.string().optional(),
+          })
+          .strict()
+          .optional()
+          .describe('For format json: dotted paths of the fields in each record (time: ISO 8601 or epoch seconds/ms).'),
         windowsDateOrder: z.enum(['mdy', 'dmy', 'ymd']).default('mdy').describe('Field order of dates in a Windows DNS debug log (the server locale’s short date).'),
         listenSyslog: z
           .array(z.string())

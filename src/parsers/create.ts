@@ -10,6 +10,8 @@ import { DnsmasqQueryParser, sniffDnsmasq } from './dnsmasq.js';
 import { sniffSuricata, SuricataEveParser } from './suricata.js';
 import { sniffUnbound, UnboundQueryParser } from './unbound.js';
 import { sniffWindowsDns, WindowsDnsParser } from './windows-dns.js';
+import { JSON_PRESETS, JsonMappedParser, sniffJsonPreset } from './json-mapped.js';
+import { TunnelwatchError } from '../errors.js';
 import { sniffZeek, ZeekJsonParser, ZeekTsvParser } from './zeek.js';
 
 import type { Format } from './formats.js';
@@ -25,6 +27,13 @@ const FACTORIES: Record<Format, (config: Config) => LineParser> = {
   'zeek-tsv': () => new ZeekTsvParser(),
   'zeek-json': () => new ZeekJsonParser(),
   'suricata-eve': () => new SuricataEveParser(),
+  route53: () => new JsonMappedParser('route53', JSON_PRESETS.route53),
+  clouddns: () => new JsonMappedParser('clouddns', JSON_PRESETS.clouddns),
+  json: (config) => {
+    const fields = config.input.jsonFields;
+    if (fields === undefined) throw new TunnelwatchError('TW_CONFIG', 'format json needs input.jsonFields (time, client, name, type as dotted paths)');
+    return new JsonMappedParser('json', fields);
+  },
   'windows-dns': (config) => new WindowsDnsParser({ timeZone: config.input.timeZone, dateOrder: config.input.windowsDateOrder }),
   dnsmasq: (config) => new DnsmasqQueryParser(clockOptions(config)),
   unbound: (config) => new UnboundQueryParser({ ...clockOptions(config), eventsFrom: 'queries' }),
@@ -48,6 +57,8 @@ export function sniffFormat(sample: Buffer): Format {
   if (zeek !== null) return zeek;
   if (sniffSuricata(text)) return 'suricata-eve';
   if (sniffWindowsDns(text)) return 'windows-dns';
+  const preset = sniffJsonPreset(text);
+  if (preset !== null) return preset;
   if (text.includes(': query: ')) return 'bind';
   const unbound = sniffUnbound(text);
   if (unbound !== null) return unbound === 'replies' ? 'unbound-replies' : 'unbound';
