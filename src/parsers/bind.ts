@@ -14,7 +14,7 @@
  */
 import type { DnsEvent } from '../event.js';
 import { fillNameFacts } from '../domain/name-facts.js';
-import { MAX_LINE_CHARS, Rejection, type LineParser } from './parser.js';
+import { type LineParser, MAX_LINE_CHARS, nameRejection, Rejection } from './parser.js';
 import { TimestampReader, WallClock } from './timestamp.js';
 import { isAddress, isClass, isTypeMnemonic } from './tokens.js';
 
@@ -29,9 +29,6 @@ const R = {
   badTimestamp: Rejection.of('bad_timestamp'),
   badClient: Rejection.of('bad_client'),
   truncated: Rejection.of('truncated'),
-  badEscape: Rejection.of('bad_name_escape'),
-  rawByte: Rejection.of('bad_name_raw_byte'),
-  emptyLabel: Rejection.of('bad_name_empty_label'),
   nameMismatch: Rejection.of('name_mismatch'),
   badClass: Rejection.of('bad_class'),
   badType: Rejection.of('bad_type'),
@@ -179,10 +176,8 @@ export class BindQueryParser implements LineParser {
       nameKind: 'normal',
       position: { source, line: lineNo, offset },
     };
-    const nameError = fillNameFacts(event, line, nameStart, nameEnd);
-    if (nameError === 'bad_escape') return R.badEscape;
-    if (nameError === 'raw_byte') return R.rawByte;
-    if (nameError === 'empty_label') return R.emptyLabel;
+    const badName = nameRejection(fillNameFacts(event, line, nameStart, nameEnd));
+    if (badName !== null) return badName;
     if (rcode !== undefined) event.rcode = rcode;
     return event;
   }

@@ -47,7 +47,7 @@
  */
 import type { DnsEvent } from '../event.js';
 import { fillNameFacts } from '../domain/name-facts.js';
-import { MAX_LINE_CHARS, Rejection, type LineParser } from './parser.js';
+import { type LineParser, MAX_LINE_CHARS, nameRejection, Rejection } from './parser.js';
 import { TimestampReader, WallClock } from './timestamp.js';
 import { isAddress, isDigit, isHex, isTypeMnemonic, readPort } from './tokens.js';
 
@@ -60,7 +60,6 @@ const R = {
   badClient: Rejection.of('bad_client'),
   badType: Rejection.of('bad_type'),
   unprintable: Rejection.of('name_unprintable'),
-  badEscape: Rejection.of('bad_name_escape'),
   rawByte: Rejection.of('bad_name_raw_byte'),
   emptyLabel: Rejection.of('bad_name_empty_label'),
 } as const;
@@ -216,11 +215,7 @@ export function fillRawName(event: DnsEvent, line: string, start: number, end: n
     s = 0;
     e = text.length;
   }
-  const nameError = fillNameFacts(event, text, s, e);
-  if (nameError === 'bad_escape') return R.badEscape;
-  if (nameError === 'raw_byte') return R.rawByte;
-  if (nameError === 'empty_label') return R.emptyLabel;
-  return null;
+  return nameRejection(fillNameFacts(event, text, s, e));
 }
 
 /** `. \ " ( ) ; @ $` other than the dot: the characters BIND escapes with a backslash inside a label. */

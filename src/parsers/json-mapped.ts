@@ -13,7 +13,7 @@
  */
 import type { DnsEvent } from '../event.js';
 import { fillNameFacts } from '../domain/name-facts.js';
-import { MAX_LINE_CHARS, Rejection, type LineParser } from './parser.js';
+import { type LineParser, MAX_LINE_CHARS, nameRejection, Rejection } from './parser.js';
 import { isAddress, isMnemonicText, isPort16 } from './tokens.js';
 import { zeekNameToPresentation } from './zeek.js';
 
@@ -43,9 +43,6 @@ const R = {
   badClient: Rejection.of('bad_client'),
   badType: Rejection.of('bad_type'),
   badName: Rejection.of('bad_query'),
-  badEscape: Rejection.of('bad_name_escape'),
-  rawByte: Rejection.of('bad_name_raw_byte'),
-  emptyLabel: Rejection.of('bad_name_empty_label'),
 } as const;
 
 type Path = readonly string[];
@@ -159,10 +156,8 @@ export class JsonMappedParser implements LineParser {
       nameKind: 'normal',
       position: { source, line: lineNo, offset },
     };
-    const error = fillNameFacts(event, name, 0, name.length);
-    if (error === 'bad_escape') return R.badEscape;
-    if (error === 'raw_byte') return R.rawByte;
-    if (error === 'empty_label') return R.emptyLabel;
+    const badName = nameRejection(fillNameFacts(event, name, 0, name.length));
+    if (badName !== null) return badName;
     if (typeof rcode === 'string' && rcode.length <= 16) event.rcode = rcode.toUpperCase();
     if (Array.isArray(answers)) event.answerCount = answers.length;
     return event;

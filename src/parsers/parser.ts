@@ -49,5 +49,16 @@ export interface LineParser {
   readonly nameEnd: number;
 }
 
+const NAME_REJECTIONS = {
+  bad_escape: Rejection.of('bad_name_escape'),
+  raw_byte: Rejection.of('bad_name_raw_byte'),
+  empty_label: Rejection.of('bad_name_empty_label'),
+} as const;
+
+/** The quarantine reason for a `fillNameFacts` error code, the same for every format; null for ''. */
+export function nameRejection(error: '' | keyof typeof NAME_REJECTIONS): Rejection | null {
+  return error === '' ? null : NAME_REJECTIONS[error];
+}
+
 /** Longest line any parser accepts; longer lines are quarantined, not scanned. */
 export const MAX_LINE_CHARS = 8192;

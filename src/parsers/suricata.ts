@@ -56,7 +56,7 @@
  */
 import type { DnsEvent } from '../event.js';
 import { fillNameFacts } from '../domain/name-facts.js';
-import { MAX_LINE_CHARS, Rejection, type LineParser } from './parser.js';
+import { type LineParser, MAX_LINE_CHARS, nameRejection, Rejection } from './parser.js';
 import { compoundEnd, isJsonSpace, skipSpace, stringEnd } from './json-scan.js';
 import { TimestampReader, WallClock } from './timestamp.js';
 import { isAddress, isMnemonicText, isPort16 } from './tokens.js';
@@ -80,9 +80,6 @@ const R = {
   badRcode: Rejection.of('bad_rcode'),
   badFlags: Rejection.of('bad_flags'),
   badAnswers: Rejection.of('bad_answers'),
-  badEscape: Rejection.of('bad_name_escape'),
-  rawByte: Rejection.of('bad_name_raw_byte'),
-  emptyLabel: Rejection.of('bad_name_empty_label'),
 } as const;
 
 export interface SuricataEveOptions {
@@ -548,14 +545,15 @@ export class SuricataEveParser implements LineParser {
       answerCount,
       position: { source, line: lineNo, offset },
     };
-    let error: string;
+    let error: ReturnType<typeof fillNameFacts>;
     if (rrname.length === 0 || rrname === '<root>') error = fillNameFacts(event, '.', 0, 1);
     else if (isPlainName(rrname)) error = fillNameFacts(event, rrname, 0, rrname.length);
     else {
       const name = zeekNameToPresentation(rrname, 0, rrname.length);
       error = fillNameFacts(event, name, 0, name.length);
     }
-    if (error !== '') return error === 'empty_label' ? R.emptyLabel : error === 'bad_escape' ? R.badEscape : R.rawByte;
+    const badName = nameRejection(error);
+    if (badName !== null) return badName;
     if (rcode !== undefined) event.rcode = rcode;
     return event;
   }

@@ -53,7 +53,7 @@
  */
 import type { DnsEvent } from '../event.js';
 import { fillNameFacts } from '../domain/name-facts.js';
-import { MAX_LINE_CHARS, Rejection, type LineParser } from './parser.js';
+import { type LineParser, MAX_LINE_CHARS, nameRejection, Rejection } from './parser.js';
 import { TimestampReader, WallClock } from './timestamp.js';
 import { LogPrefixReader, trimmedEnd } from './dnsmasq.js';
 import { isAddress, isClass, isDigit, isTypeMnemonic, readPort } from './tokens.js';
@@ -74,9 +74,6 @@ const R = {
   badReply: Rejection.of('bad_reply'),
   notFqdn: Rejection.of('bad_name_not_fqdn'),
   nameTruncated: Rejection.of('name_truncated'),
-  badEscape: Rejection.of('bad_name_escape'),
-  rawByte: Rejection.of('bad_name_raw_byte'),
-  emptyLabel: Rejection.of('bad_name_empty_label'),
 } as const;
 
 export interface UnboundParserOptions {
@@ -202,10 +199,8 @@ export class UnboundQueryParser implements LineParser {
       nameKind: 'normal',
       position: { source, line: lineNo, offset },
     };
-    const nameError = fillNameFacts(event, line, nameStart, nameEnd);
-    if (nameError === 'bad_escape') return R.badEscape;
-    if (nameError === 'raw_byte') return R.rawByte;
-    if (nameError === 'empty_label') return R.emptyLabel;
+    const badName = nameRejection(fillNameFacts(event, line, nameStart, nameEnd));
+    if (badName !== null) return badName;
     if (this.replies) {
       event.rcode = line.slice(classEnd + 1, this.rcodeEnd);
       event.responseBytes = this.size;

@@ -13,7 +13,7 @@
  */
 import type { DnsEvent } from '../event.js';
 import { fillNameFacts } from '../domain/name-facts.js';
-import { MAX_LINE_CHARS, Rejection, type LineParser } from './parser.js';
+import { type LineParser, MAX_LINE_CHARS, nameRejection, Rejection } from './parser.js';
 import { WallClock } from './timestamp.js';
 import { isAddress, isTypeMnemonic } from './tokens.js';
 
@@ -28,9 +28,6 @@ const R = {
   badClient: Rejection.of('bad_client'),
   badType: Rejection.of('bad_type'),
   badName: Rejection.of('bad_name_encoding'),
-  badEscape: Rejection.of('bad_name_escape'),
-  rawByte: Rejection.of('bad_name_raw_byte'),
-  emptyLabel: Rejection.of('bad_name_empty_label'),
 } as const;
 
 export interface WindowsDnsParserOptions {
@@ -194,11 +191,7 @@ export class WindowsDnsParser implements LineParser {
       nameKind: 'normal',
       position: { source, line: lineNo, offset },
     };
-    const error = fillNameFacts(event, name, 0, name.length);
-    if (error === 'bad_escape') return R.badEscape;
-    if (error === 'raw_byte') return R.rawByte;
-    if (error === 'empty_label') return R.emptyLabel;
-    return event;
+    return nameRejection(fillNameFacts(event, name, 0, name.length)) ?? event;
   }
 
   /** The locale date (`dateOrder`) and a 12-hour (with AM/PM) or 24-hour time, in the server's zone. */

@@ -48,7 +48,7 @@
  */
 import type { DnsEvent } from '../event.js';
 import { fillNameFacts } from '../domain/name-facts.js';
-import { HEADER_REASON, MAX_LINE_CHARS, Rejection, type LineParser } from './parser.js';
+import { HEADER_REASON, type LineParser, MAX_LINE_CHARS, nameRejection, Rejection } from './parser.js';
 import { compoundEnd, isJsonSpace, skipSpace, stringEnd } from './json-scan.js';
 import { TimestampReader, WallClock } from './timestamp.js';
 import { isAddress, isMnemonicText, isPort16 } from './tokens.js';
@@ -74,9 +74,6 @@ const R = {
   badRcode: Rejection.of('bad_rcode'),
   badFlags: Rejection.of('bad_flags'),
   badAnswers: Rejection.of('bad_answers'),
-  badEscape: Rejection.of('bad_name_escape'),
-  rawByte: Rejection.of('bad_name_raw_byte'),
-  emptyLabel: Rejection.of('bad_name_empty_label'),
 } as const;
 
 // ---------------------------------------------------------------------------------------------
@@ -160,10 +157,7 @@ export function zeekNameToPresentation(text: string, start: number, end: number)
 
 /** Writes the name fields of `event`; returns the rejection for a name that is not one. */
 function fillName(event: DnsEvent, text: string, start: number, end: number): Rejection | null {
-  const error = fillNameFacts(event, text, start, end);
-  if (error === '') return null;
-  if (error === 'empty_label') return R.emptyLabel;
-  return error === 'bad_escape' ? R.badEscape : R.rawByte;
+  return nameRejection(fillNameFacts(event, text, start, end));
 }
 
 /** Greatest epoch second accepted: 9999-12-31T23:59:59Z. */
