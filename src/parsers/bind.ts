@@ -12,7 +12,7 @@
  * (a name in presentation form cannot contain a space, so the first
  * occurrence is the real one), then character-code scans; no regex.
  */
-import type { DnsEvent } from '../event.js';
+import { newEvent, type DnsEvent } from '../event.js';
 import { fillNameFacts } from '../domain/name-facts.js';
 import { type LineParser, MAX_LINE_CHARS, nameRejection, Rejection } from './parser.js';
 import { TimestampReader, WallClock } from './timestamp.js';
@@ -157,25 +157,7 @@ export class BindQueryParser implements LineParser {
       }
     }
 
-    const event: DnsEvent = {
-      time,
-      clientIp,
-      clientPort: port,
-      qname: '',
-      qnameLower: '',
-      qnameBytes: 0,
-      labels: 0,
-      longestLabel: 0,
-      qclass: line.slice(nameEnd + 1, classEnd),
-      qtype: line.slice(classEnd + 1, typeEnd),
-      flags,
-      serverIp,
-      registeredDomain: '',
-      subdomain: '',
-      subdomainBytes: 0,
-      nameKind: 'normal',
-      position: { source, line: lineNo, offset },
-    };
+    const event = newEvent(time, clientIp, port, line.slice(nameEnd + 1, classEnd), line.slice(classEnd + 1, typeEnd), flags, serverIp, source, lineNo, offset);
     const badName = nameRejection(fillNameFacts(event, line, nameStart, nameEnd));
     if (badName !== null) return badName;
     if (rcode !== undefined) event.rcode = rcode;

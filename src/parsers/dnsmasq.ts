@@ -45,7 +45,7 @@
  * reference year applies, as for RFC 3164 syslog) or a syslog header. dnsmasq run in the foreground
  * logging to stderr (`-k --log-facility=-`) prints no time at all: such lines are `bad_timestamp`.
  */
-import type { DnsEvent } from '../event.js';
+import { newEvent, type DnsEvent } from '../event.js';
 import { fillNameFacts } from '../domain/name-facts.js';
 import { type LineParser, MAX_LINE_CHARS, nameRejection, Rejection } from './parser.js';
 import { TimestampReader, WallClock } from './timestamp.js';
@@ -171,25 +171,7 @@ export class DnsmasqQueryParser implements LineParser {
     const clientStart = nameEnd + FROM.length;
     if (!isAddress(line, clientStart, end)) return R.badClient;
 
-    const event: DnsEvent = {
-      time: this.lastTime,
-      clientIp: line.slice(clientStart, end),
-      clientPort: this.port,
-      qname: '',
-      qnameLower: '',
-      qnameBytes: 0,
-      labels: 0,
-      longestLabel: 0,
-      qclass: '',
-      qtype,
-      flags: '',
-      serverIp: '',
-      registeredDomain: '',
-      subdomain: '',
-      subdomainBytes: 0,
-      nameKind: 'normal',
-      position: { source, line: lineNo, offset },
-    };
+    const event = newEvent(this.lastTime, line.slice(clientStart, end), this.port, '', qtype, '', '', source, lineNo, offset);
     const nameError = fillRawName(event, line, nameStart, nameEnd);
     if (nameError !== null) return nameError;
     return event;

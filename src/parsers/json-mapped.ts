@@ -11,7 +11,7 @@
  * `locate` parses the record (JSON has no cheap fixed shape to scan) and keeps it for the `parse`
  * that follows; the partition key is the name's text as it stands in the line.
  */
-import type { DnsEvent } from '../event.js';
+import { newEvent, type DnsEvent } from '../event.js';
 import { fillNameFacts } from '../domain/name-facts.js';
 import { type LineParser, MAX_LINE_CHARS, nameRejection, Rejection } from './parser.js';
 import { isAddress, isMnemonicText, isPort16 } from './tokens.js';
@@ -137,25 +137,10 @@ export class JsonMappedParser implements LineParser {
     const server = this.paths.server === null ? '' : at(record, this.paths.server);
     const answers = this.paths.answers === null ? undefined : at(record, this.paths.answers);
     const name = zeekNameToPresentation(this.name, 0, this.name.length);
-    const event: DnsEvent = {
-      time: this.lastTime,
-      clientIp: client,
-      clientPort: isPort16(port) ? port : -1,
-      qname: '',
-      qnameLower: '',
-      qnameBytes: 0,
-      labels: 0,
-      longestLabel: 0,
-      qclass: typeof qclass === 'string' && isMnemonicText(qclass) ? qclass : 'IN',
-      qtype: type,
-      flags: '',
-      serverIp: typeof server === 'string' && isAddress(server, 0, server.length) ? server : '',
-      registeredDomain: '',
-      subdomain: '',
-      subdomainBytes: 0,
-      nameKind: 'normal',
-      position: { source, line: lineNo, offset },
-    };
+    const clientPort = isPort16(port) ? port : -1;
+    const className = typeof qclass === 'string' && isMnemonicText(qclass) ? qclass : 'IN';
+    const serverIp = typeof server === 'string' && isAddress(server, 0, server.length) ? server : '';
+    const event = newEvent(this.lastTime, client, clientPort, className, type, '', serverIp, source, lineNo, offset);
     const badName = nameRejection(fillNameFacts(event, name, 0, name.length));
     if (badName !== null) return badName;
     if (typeof rcode === 'string' && rcode.length <= 16) event.rcode = rcode.toUpperCase();

@@ -54,7 +54,7 @@
  * `dns`; inside `dns` its `type`, `rrname` and `queries`); `parse` then JSON.parses the line and
  * refuses a record whose parsed `rrname` is not the one `locate` found (duplicate keys).
  */
-import type { DnsEvent } from '../event.js';
+import { newEvent, type DnsEvent } from '../event.js';
 import { fillNameFacts } from '../domain/name-facts.js';
 import { type LineParser, MAX_LINE_CHARS, nameRejection, Rejection } from './parser.js';
 import { compoundEnd, isJsonSpace, skipSpace, stringEnd } from './json-scan.js';
@@ -525,26 +525,8 @@ export class SuricataEveParser implements LineParser {
       if (answerCount < 0) return R.badAnswers;
     }
 
-    const event: DnsEvent = {
-      time: this.lastTime,
-      clientIp,
-      clientPort,
-      qname: '',
-      qnameLower: '',
-      qnameBytes: 0,
-      labels: 0,
-      longestLabel: 0,
-      qclass,
-      qtype,
-      flags: FLAG_STRINGS[bits]!,
-      serverIp,
-      registeredDomain: '',
-      subdomain: '',
-      subdomainBytes: 0,
-      nameKind: 'normal',
-      answerCount,
-      position: { source, line: lineNo, offset },
-    };
+    const event = newEvent(this.lastTime, clientIp, clientPort, qclass, qtype, FLAG_STRINGS[bits]!, serverIp, source, lineNo, offset);
+    event.answerCount = answerCount;
     let error: ReturnType<typeof fillNameFacts>;
     if (rrname.length === 0 || rrname === '<root>') error = fillNameFacts(event, '.', 0, 1);
     else if (isPlainName(rrname)) error = fillNameFacts(event, rrname, 0, rrname.length);

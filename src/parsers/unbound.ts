@@ -51,7 +51,7 @@
  * last label, e.g. `bbb….eee.t.example.&`), and a label over 63 bytes is printed as `#`. Such a
  * line has lost the name's registered domain: it is quarantined as `name_truncated`, not guessed.
  */
-import type { DnsEvent } from '../event.js';
+import { newEvent, type DnsEvent } from '../event.js';
 import { fillNameFacts } from '../domain/name-facts.js';
 import { type LineParser, MAX_LINE_CHARS, nameRejection, Rejection } from './parser.js';
 import { TimestampReader, WallClock } from './timestamp.js';
@@ -180,25 +180,7 @@ export class UnboundQueryParser implements LineParser {
     // unbound ends every name with a dot (the root is `.`); an escaped final dot belongs to a label.
     if (line.charCodeAt(nameEnd - 1) !== 0x2e || endsEscaped(line, nameStart, nameEnd - 1)) return R.notFqdn;
 
-    const event: DnsEvent = {
-      time: this.lastTime,
-      clientIp: line.slice(clientStart, clientEnd),
-      clientPort: -1,
-      qname: '',
-      qnameLower: '',
-      qnameBytes: 0,
-      labels: 0,
-      longestLabel: 0,
-      qclass: line.slice(typeEnd + 1, classEnd),
-      qtype: line.slice(nameEnd + 1, typeEnd),
-      flags: '',
-      serverIp: '',
-      registeredDomain: '',
-      subdomain: '',
-      subdomainBytes: 0,
-      nameKind: 'normal',
-      position: { source, line: lineNo, offset },
-    };
+    const event = newEvent(this.lastTime, line.slice(clientStart, clientEnd), -1, line.slice(typeEnd + 1, classEnd), line.slice(nameEnd + 1, typeEnd), '', '', source, lineNo, offset);
     const badName = nameRejection(fillNameFacts(event, line, nameStart, nameEnd));
     if (badName !== null) return badName;
     if (this.replies) {

@@ -11,7 +11,7 @@
  * blank lines and the multi-line "Details" dumps are skipped. Fixture lines are hand-written from
  * the documented format (no Windows server here); see test/fixtures/windows-dns/README.md.
  */
-import type { DnsEvent } from '../event.js';
+import { newEvent, type DnsEvent } from '../event.js';
 import { fillNameFacts } from '../domain/name-facts.js';
 import { type LineParser, MAX_LINE_CHARS, nameRejection, Rejection } from './parser.js';
 import { WallClock } from './timestamp.js';
@@ -172,25 +172,7 @@ export class WindowsDnsParser implements LineParser {
     if (!isTypeMnemonic(line, f.typeStart, f.typeEnd)) return R.badType;
     const name = windowsNameToPresentation(line, f.nameStart, f.nameEnd);
     if (name === null) return R.badName;
-    const event: DnsEvent = {
-      time: this.lastTime,
-      clientIp: line.slice(f.remoteStart, f.remoteEnd),
-      clientPort: -1,
-      qname: '',
-      qnameLower: '',
-      qnameBytes: 0,
-      labels: 0,
-      longestLabel: 0,
-      qclass: 'IN',
-      qtype: line.slice(f.typeStart, f.typeEnd),
-      flags: f.flags,
-      serverIp: '',
-      registeredDomain: '',
-      subdomain: '',
-      subdomainBytes: 0,
-      nameKind: 'normal',
-      position: { source, line: lineNo, offset },
-    };
+    const event = newEvent(this.lastTime, line.slice(f.remoteStart, f.remoteEnd), -1, 'IN', line.slice(f.typeStart, f.typeEnd), f.flags, '', source, lineNo, offset);
     return nameRejection(fillNameFacts(event, name, 0, name.length)) ?? event;
   }
 

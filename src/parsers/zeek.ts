@@ -46,7 +46,7 @@
  * string contents): every conversion above keeps the line's literal dots as the name's only label
  * separators, so names of one registered domain share the text the partition key is cut from.
  */
-import type { DnsEvent } from '../event.js';
+import { newEvent, type DnsEvent } from '../event.js';
 import { fillNameFacts } from '../domain/name-facts.js';
 import { HEADER_REASON, type LineParser, MAX_LINE_CHARS, nameRejection, Rejection } from './parser.js';
 import { compoundEnd, isJsonSpace, skipSpace, stringEnd } from './json-scan.js';
@@ -331,40 +331,6 @@ const FLAG_STRINGS: readonly string[] = Array.from(
     (bits & FLAG_RD ? '+' : '-') + (bits & FLAG_TCP ? 'T' : '') + (bits & FLAG_AA ? 'a' : '') + (bits & FLAG_TC ? 't' : '') + (bits & FLAG_RA ? 'r' : ''),
 );
 
-function newEvent(
-  time: number,
-  clientIp: string,
-  clientPort: number,
-  qclass: string,
-  qtype: string,
-  flags: string,
-  serverIp: string,
-  answerCount: number,
-  source: string,
-  line: number,
-  offset: number,
-): DnsEvent {
-  return {
-    time,
-    clientIp,
-    clientPort,
-    qname: '',
-    qnameLower: '',
-    qnameBytes: 0,
-    labels: 0,
-    longestLabel: 0,
-    qclass,
-    qtype,
-    flags,
-    serverIp,
-    registeredDomain: '',
-    subdomain: '',
-    subdomainBytes: 0,
-    nameKind: 'normal',
-    answerCount,
-    position: { source, line, offset },
-  };
-}
 
 /** Strips one trailing CR (CRLF files); the length of the line proper. */
 function lineEnd(line: string): number {
@@ -529,7 +495,8 @@ export class ZeekTsvParser implements LineParser {
 
     const answerCount = this.answerCount(line, cols.answers);
 
-    const event = newEvent(time, clientIp, clientPort, qclass, qtype, FLAG_STRINGS[bits]!, serverIp, answerCount, source, lineNo, offset);
+    const event = newEvent(time, clientIp, clientPort, qclass, qtype, FLAG_STRINGS[bits]!, serverIp, source, lineNo, offset);
+    event.answerCount = answerCount;
     const { nameStart, nameEnd } = this;
     let nameError: Rejection | null;
     if (isText(line, nameStart, nameEnd, this.emptyField)) nameError = fillName(event, '.', 0, 1);
@@ -947,7 +914,8 @@ export class ZeekJsonParser implements LineParser {
       answerCount = answers.length;
     }
 
-    const event = newEvent(this.lastTime, clientIp, clientPort, qclass, qtype, FLAG_STRINGS[bits]!, serverIp, answerCount, source, lineNo, offset);
+    const event = newEvent(this.lastTime, clientIp, clientPort, qclass, qtype, FLAG_STRINGS[bits]!, serverIp, source, lineNo, offset);
+    event.answerCount = answerCount;
     let nameError: Rejection | null;
     if (query.length === 0) nameError = fillName(event, '.', 0, 1);
     else if (plain) nameError = fillName(event, query, 0, query.length);
