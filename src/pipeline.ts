@@ -21,8 +21,10 @@ export interface SourceCursor {
   lines: number;
 }
 
+export type PipelineCounters = ParserCounters & { read: number; skippedBy: Record<string, number> };
+
 export class Pipeline {
-  readonly counters: ParserCounters & { read: number; skippedBy: Record<string, number> } = {
+  readonly counters: PipelineCounters = {
     read: 0,
     parsed: 0,
     skipped: 0,

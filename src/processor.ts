@@ -8,6 +8,9 @@ import type { Config } from './config/schema.js';
 import { DetectionEngine, type EngineCounters } from './engine.js';
 import type { DnsEvent } from './event.js';
 import { createParser } from './parsers/create.js';
+import { createDecoder } from './parsers/decoders.js';
+import { isRecordFormat } from './parsers/formats.js';
+import { RecordPipeline } from './record-pipeline.js';
 import type { RoutedView } from './parallel/routing.js';
 import { Pipeline, type LineSink, type SourceCursor } from './pipeline.js';
 import type { TextChunk } from './sources/text-chunk.js';
@@ -30,6 +33,8 @@ export interface ProcessorCounters extends EngineCounters {
 
 export interface Processor {
   consume(cursor: SourceCursor, chunk: TextChunk): void | Promise<void>;
+  /** The source behind `cursor` is exhausted (binary decoders flush records they still hold). */
+  endSource(cursor: SourceCursor): void;
   /** End of input (or interruption): close windows unless interrupted, and report. */
   finish(interrupted: boolean): Promise<ProcessorCounters>;
 }
@@ -37,19 +42,29 @@ export interface Processor {
 /** The pipeline and engine in this thread: the whole run, or one partition of a parallel run (`consumeRouted`). */
 export class InProcessProcessor implements Processor {
   private readonly engine: DetectionEngine;
-  private readonly pipeline: Pipeline;
+  private readonly pipeline: Pipeline | RecordPipeline;
 
   constructor(config: Config, outputs: ProcessorOutputs) {
     this.engine = new DetectionEngine(config, outputs);
-    this.pipeline = new Pipeline(createParser(config), this.engine, outputs.quarantine, config.output.quarantineSkipped);
+    const format = config.input.format;
+    const { quarantine } = outputs;
+    const { quarantineSkipped } = config.output;
+    this.pipeline = isRecordFormat(format)
+      ? new RecordPipeline(createDecoder(format, config), this.engine, quarantine, quarantineSkipped)
+      : new Pipeline(createParser(config), this.engine, quarantine, quarantineSkipped);
   }
 
   consume(cursor: SourceCursor, chunk: TextChunk): void {
     this.pipeline.consume(cursor, chunk);
   }
 
-  /** A parallel worker's share of a routed chunk (see src/parallel/routing.ts). */
+  endSource(cursor: SourceCursor): void {
+    if (this.pipeline instanceof RecordPipeline) this.pipeline.endSource(cursor);
+  }
+
+  /** A parallel worker's share of a routed chunk (see src/parallel/routing.ts); line formats only. */
   consumeRouted(cursor: SourceCursor, routed: RoutedView, offset: number, partition: number): void {
+    if (!(this.pipeline instanceof Pipeline)) throw new Error('consumeRouted: parallel runs take line formats only');
     this.pipeline.consumeRouted(cursor, routed, offset, partition);
   }
 

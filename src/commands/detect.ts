@@ -8,6 +8,7 @@ import type { Config } from '../config/schema.js';
 import { TunnelwatchError } from '../errors.js';
 import { ParallelProcessor } from '../parallel/coordinator.js';
 import { resolveFormat } from '../parsers/create.js';
+import { isRecordFormat } from '../parsers/formats.js';
 import { InProcessProcessor, type Processor, type ProcessorOutputs } from '../processor.js';
 import { JsonlFileAlertSink, StdoutAlertSink, type AlertSink } from '../sinks/alert-sink.js';
 import { LineFileWriter } from '../sinks/line-writer.js';
@@ -99,7 +100,9 @@ export async function runDetect(options: DetectOptions): Promise<DetectSummary> 
   let processor: Processor | null = null;
   const processorFor = (sample: Buffer | null): Processor => {
     const resolved = resolveFormat(config, sample);
-    return resolved.runtime.workers > 1 ? new ParallelProcessor(resolved, outputs, resolved.runtime.workers) : new InProcessProcessor(resolved, outputs);
+    // Binary record formats are decoded in one thread (their records are not lines to route).
+    const parallel = resolved.runtime.workers > 1 && !isRecordFormat(resolved.input.format);
+    return parallel ? new ParallelProcessor(resolved, outputs, resolved.runtime.workers) : new InProcessProcessor(resolved, outputs);
   };
 
   let interrupted = false;
@@ -150,6 +153,7 @@ export async function runDetect(options: DetectOptions): Promise<DetectSummary> 
           processor ??= processorFor(chunk.data);
           await processor.consume(cursor, chunk);
         }
+        processor?.endSource(cursor);
       }
     } finally {
       // A completed batch run has seen every event: its windows close. An interrupted one has not.

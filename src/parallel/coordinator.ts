@@ -65,6 +65,10 @@ export class ParallelProcessor implements Processor {
     this.local.consumeRouted(cursor, viewOf(routed), chunk.offset, 0);
   }
 
+  endSource(): void {
+    // Line formats only: nothing is held across the end of a source.
+  }
+
   async finish(interrupted: boolean): Promise<ProcessorCounters> {
     const done = this.workers.length === 0 ? Promise.resolve() : new Promise<void>((resolve) => (this.onFinished = resolve));
     for (const w of this.workers) w.postMessage({ type: 'finish', interrupted } satisfies ToWorker);

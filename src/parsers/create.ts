@@ -14,7 +14,8 @@ import { JSON_PRESETS, JsonMappedParser, sniffJsonPreset } from './json-mapped.j
 import { TunnelwatchError } from '../errors.js';
 import { sniffZeek, ZeekJsonParser, ZeekTsvParser } from './zeek.js';
 
-import type { Format } from './formats.js';
+import { isRecordFormat, type Format, type LineFormat } from './formats.js';
+import { sniffRecordFormat } from './decoders.js';
 
 /** Zone and year for formats whose timestamps may carry neither. */
 function clockOptions(config: Config): { timeZone: string; syslogYear?: number } {
@@ -22,7 +23,7 @@ function clockOptions(config: Config): { timeZone: string; syslogYear?: number }
   return syslogYear === undefined ? { timeZone } : { timeZone, syslogYear };
 }
 
-const FACTORIES: Record<Format, (config: Config) => LineParser> = {
+const FACTORIES: Record<LineFormat, (config: Config) => LineParser> = {
   bind: (config) => new BindQueryParser(clockOptions(config)),
   'zeek-tsv': () => new ZeekTsvParser(),
   'zeek-json': () => new ZeekJsonParser(),
@@ -44,14 +45,18 @@ const FACTORIES: Record<Format, (config: Config) => LineParser> = {
 export function createParser(config: Config): LineParser {
   const format = config.input.format;
   if (format === 'auto') throw new Error('createParser: resolve the auto format first');
+  if (isRecordFormat(format)) throw new Error(`createParser: ${format} is a record format (createDecoder)`);
   return FACTORIES[format](config);
 }
 
 /**
- * Guesses the format from a sample of the input: the first complete lines. Each known format has
- * a literal marker no other format's lines carry; BIND is the default.
+ * Guesses the format from a sample of the input: binary formats by their magic bytes, text formats
+ * by the first complete lines. Each known format has a literal marker no other format's lines
+ * carry; BIND is the default.
  */
 export function sniffFormat(sample: Buffer): Format {
+  const binary = sniffRecordFormat(sample);
+  if (binary !== null) return binary;
   const text = sample.toString('latin1', 0, Math.min(sample.length, 16_384));
   const zeek = sniffZeek(text);
   if (zeek !== null) return zeek;
