@@ -12,7 +12,10 @@ import { DistinctSubdomainsRule, topClients } from './detectors/distinct-subdoma
 import type { DnsEvent } from './event.js';
 import type { WindowAggregate } from './windows/aggregate.js';
 import { parseDuration, windowSpec, type WindowSpec } from './windows/window-spec.js';
-import { WindowedDomains, type DomainWindow, type WindowVisitor } from './windows/windowed-domains.js';
+import { NEW_FOR_DOMAIN, WindowedDomains, type DomainWindow, type WindowVisitor } from './windows/windowed-domains.js';
+import { ScoreRule } from './detectors/score.js';
+import { DomainPatterns } from './scoring/domain-patterns.js';
+import { NO_CLASSIFIERS, queryFacts, type EncodedCriteria, type QueryClassifiers, type QueryFacts } from './scoring/query-facts.js';
 import { TunnelwatchError } from './errors.js';
 
 export interface EngineOutputs {
@@ -23,26 +26,40 @@ export interface EngineOutputs {
   late?(event: DnsEvent): void;
 }
 
+interface SpecState {
+  windows: WindowedDomains;
+  /** Counts only suspicious queries (see `windows[].events`). */
+  suspiciousOnly: boolean;
+  rules: DistinctSubdomainsRule[];
+  visit: WindowVisitor;
+}
+
 export interface EngineCounters extends DetectorCounters {
   /** Events behind the watermark (still applied to any of their windows that were open). */
   late: number;
   /** Late events all of whose windows had already closed: counted and reported, not applied. */
   lateUnapplied: number;
   windowsClosed: number;
-}
-
-interface SpecState {
-  windows: WindowedDomains;
-  rules: DistinctSubdomainsRule[];
-  visit: WindowVisitor;
+  /** Alerts not emitted because their client was muted (`detection.mutes`). */
+  muted: number;
 }
 
 export class DetectionEngine {
-  readonly counters: EngineCounters = { eventsIn: 0, alerts: 0, suppressed: 0, late: 0, lateUnapplied: 0, windowsClosed: 0 };
+  readonly counters: EngineCounters = { eventsIn: 0, alerts: 0, suppressed: 0, muted: 0, late: 0, lateUnapplied: 0, windowsClosed: 0 };
+  /** All-event specs first: a query's short-window evidence decides whether it enters the suspicious-only ones. */
   private readonly specs: SpecState[] = [];
   private readonly latenessMs: number;
   private maxEventTime = -Infinity;
   private current: DnsEvent | null = null;
+  /** The current event's facts, computed at most once, when a window first finds its subdomain new. */
+  private facts: QueryFacts | null = null;
+  /** Highest encoded share among the current event's all-event windows. */
+  private shortShare = 0;
+  private readonly scoreRule: ScoreRule | null;
+  private readonly classifiers: QueryClassifiers;
+  private readonly encodedCriteria: EncodedCriteria;
+  private readonly suspiciousShare: number;
+  private readonly mutes: Array<{ client: string; until: number; domains: DomainPatterns | null }>;
   /**
    * Client addresses interned to small integers: window state keys per-client
    * counts by number, so each event hashes its client address once.
@@ -54,30 +71,40 @@ export class DetectionEngine {
 
   watermark = -Infinity;
 
-  constructor(config: Config, private readonly outputs: EngineOutputs) {
+  constructor(config: Config, private readonly outputs: EngineOutputs, classifiers: QueryClassifiers = NO_CLASSIFIERS) {
     this.latenessMs = parseDuration(config.watermark.lateness);
-    const specsByName = new Map<string, WindowSpec>();
+    const specsByName = new Map<string, { spec: WindowSpec; suspiciousOnly: boolean }>();
     for (const w of config.windows) {
       const spec = windowSpec(parseDuration(w.length), parseDuration(w.slide));
-      specsByName.set(spec.name, spec);
+      specsByName.set(spec.name, { spec, suspiciousOnly: w.events === 'suspicious' });
     }
-    const firstSpec = [...specsByName.values()][0]!;
+    const firstSpec = [...specsByName.values()].find((s) => !s.suspiciousOnly);
+    if (firstSpec === undefined) throw new TunnelwatchError('TW_CONFIG', 'windows: at least one window must count all events (events: all)');
     const rulesBySpec = new Map<string, DistinctSubdomainsRule[]>();
+    let scoreRule: ScoreRule | null = null;
     let bit = 1;
     for (const r of config.rules) {
       if (!r.enabled) continue;
-      const spec = r.window === undefined ? firstSpec : specsByName.get(r.window);
-      if (spec === undefined) {
+      if (bit > 2 ** 30) throw new TunnelwatchError('TW_CONFIG', 'at most 31 rules are supported');
+      if (r.type === 'score') {
+        if (scoreRule !== null) throw new TunnelwatchError('TW_CONFIG', `rule ${r.name}: only one score rule may be enabled (${scoreRule.options.name} is)`);
+        scoreRule = new ScoreRule({ name: r.name, cooldownMs: parseDuration(r.cooldown), scoring: config.scoring, samples: config.output.samples, bit }, this.address);
+        bit <<= 1;
+        continue;
+      }
+      const named = r.window === undefined ? firstSpec : specsByName.get(r.window);
+      if (named === undefined) {
         throw new TunnelwatchError('TW_CONFIG', `rule ${r.name}: window ${r.window} is not one of the configured windows (${[...specsByName.keys()].join(', ')})`);
       }
-      if (bit > 2 ** 30) throw new TunnelwatchError('TW_CONFIG', 'at most 31 rules are supported');
+      if (named.suspiciousOnly) throw new TunnelwatchError('TW_CONFIG', `rule ${r.name}: window ${r.window} counts only suspicious queries; distinct_subdomains rules need a window that counts all`);
+      const spec = named.spec;
       const rule = new DistinctSubdomainsRule(
         {
-        name: r.name,
-        key: r.key,
-        spec,
-        threshold: r.threshold,
-        cooldownMs: r.cooldown === undefined ? spec.lengthMs : parseDuration(r.cooldown),
+          name: r.name,
+          key: r.key,
+          spec,
+          threshold: r.threshold,
+          cooldownMs: r.cooldown === undefined ? spec.lengthMs : parseDuration(r.cooldown),
           samples: config.output.samples,
           bit,
         },
@@ -88,10 +115,33 @@ export class DetectionEngine {
       list.push(rule);
       rulesBySpec.set(spec.name, list);
     }
-    for (const spec of specsByName.values()) {
+    this.scoreRule = scoreRule;
+    const allow = new DomainPatterns(config.detection.allowlist);
+    this.classifiers =
+      allow.size === 0
+        ? classifiers
+        : {
+            signature: (e) => classifiers.signature(e),
+            benign: (e) => {
+              const hit = allow.match(e.qnameLower);
+              return hit === null ? classifiers.benign(e) : { benignClass: 'allowlist', why: `allowlisted by the pattern ${hit}` };
+            },
+          };
+    this.encodedCriteria = config.scoring.encoded;
+    this.suspiciousShare = config.scoring.suspiciousShare;
+    this.mutes = config.detection.mutes.map((m) => ({ client: m.client, until: Date.parse(m.until), domains: m.domain === undefined ? null : new DomainPatterns([m.domain]) }));
+    const ordered = [...specsByName.values()].sort((a, b) => Number(a.suspiciousOnly) - Number(b.suspiciousOnly));
+    for (const { spec, suspiciousOnly } of ordered) {
+      // A suspicious-only window without the score rule would count for nobody.
+      if (suspiciousOnly && scoreRule === null) continue;
       const rules = rulesBySpec.get(spec.name) ?? [];
       const trackClients = rules.some((r) => r.options.key === 'client_domain');
-      this.specs.push({ windows: new WindowedDomains(spec, config.state.exactDistinctLimit, trackClients), rules, visit: this.visitorFor(rules) });
+      this.specs.push({
+        windows: new WindowedDomains(spec, config.state.exactDistinctLimit, trackClients),
+        suspiciousOnly,
+        rules,
+        visit: this.visitorFor(rules, suspiciousOnly),
+      });
     }
     const aggregate = outputs.aggregate;
     this.closeWindow = aggregate === undefined ? () => {} : (w) => aggregate(toAggregate(w, this.address));
@@ -101,10 +151,16 @@ export class DetectionEngine {
     this.counters.eventsIn++;
     const isLate = event.time < this.watermark;
     this.current = event;
+    this.facts = null;
+    this.shortShare = 0;
     const client = this.clientId(event.clientIp);
     let applied = 0;
-    for (const s of this.specs) applied += s.windows.add(event, client, this.watermark, s.visit);
+    for (const s of this.specs) {
+      if (s.suspiciousOnly && !this.suspicious()) break; // suspicious-only specs come last
+      applied += s.windows.add(event, client, this.watermark, s.visit);
+    }
     this.current = null;
+    this.facts = null;
     if (isLate) {
       this.counters.late++;
       if (applied === 0) this.counters.lateUnapplied++;
@@ -157,23 +213,53 @@ export class DetectionEngine {
         for (const r of s.rules) r.prune(watermark);
       }
     }
+    this.scoreRule?.prune(watermark);
   }
 
-  private visitorFor(rules: DistinctSubdomainsRule[]): WindowVisitor {
-    if (rules.length === 0) return () => {};
+  /** Whether the current event enters suspicious-only windows: a signature, or encoded data under a mostly-encoded domain. */
+  private suspicious(): boolean {
+    const f = this.facts;
+    if (f === null || f.benign !== null) return false;
+    return f.signature !== null || (f.encoded && this.shortShare >= this.suspiciousShare);
+  }
+
+  private emit(alert: Alert): void {
+    if (this.isMuted(alert)) {
+      this.counters.muted++;
+      return;
+    }
+    this.counters.alerts++;
+    this.outputs.alert(alert);
+  }
+
+  private isMuted(alert: Alert): boolean {
+    for (const m of this.mutes) {
+      if (m.client !== alert.question.client || alert.time >= m.until) continue;
+      if (m.domains === null || m.domains.match(alert.registeredDomain) !== null) return true;
+    }
+    return false;
+  }
+
+  private visitorFor(rules: DistinctSubdomainsRule[], suspiciousOnly: boolean): WindowVisitor {
+    const scoreRule = this.scoreRule;
+    if (rules.length === 0 && scoreRule === null) return () => {};
     return (window: DomainWindow, client: number, changed: number) => {
       const event = this.current!;
-      for (const rule of rules) {
-        const result = rule.check(event, window, client, changed);
-        if (result === null) continue;
-        if (result === 'suppressed') {
-          this.counters.suppressed++;
-          continue;
-        }
-        this.counters.alerts++;
-        this.outputs.alert(result);
+      for (const rule of rules) this.report(rule.check(event, window, client, changed));
+      if (scoreRule === null || (changed & NEW_FOR_DOMAIN) === 0 || event.subdomain === '') return;
+      const facts = (this.facts ??= queryFacts(event, this.classifiers, this.encodedCriteria));
+      this.report(scoreRule.check(event, window, facts, suspiciousOnly));
+      if (!suspiciousOnly) {
+        const share = window.tally!.encodedShare;
+        if (share > this.shortShare) this.shortShare = share;
       }
     };
+  }
+
+  private report(result: Alert | 'suppressed' | null): void {
+    if (result === null) return;
+    if (result === 'suppressed') this.counters.suppressed++;
+    else this.emit(result);
   }
 }
 

@@ -70,7 +70,7 @@ export function resolveDetectConfig(o: DetectCliOptions): Config {
   if (o.window !== undefined && o.window.length > 0) {
     raw.windows = o.window.map((w) => {
       const [length, slide] = w.split('/');
-      return { length: length ?? '', slide: slide ?? length ?? '' };
+      return { length: length ?? '', slide: slide ?? length ?? '', events: 'all' as const };
     });
   }
   if (o.workers !== undefined) raw.runtime.workers = o.workers;
@@ -79,6 +79,7 @@ export function resolveDetectConfig(o: DetectCliOptions): Config {
   if (o.syslog !== undefined) raw.output.syslog = o.syslog;
   if (o.threshold !== undefined) {
     for (const rule of raw.rules) if (rule.type === 'distinct_subdomains') rule.threshold = o.threshold;
+    raw.scoring.distinctSubdomains.threshold = o.threshold;
   }
   return validateConfig(raw, o.config === undefined ? 'command-line options' : `config file ${o.config} with command-line options`);
 }
@@ -119,7 +120,7 @@ Try:  tunnelwatch demo                                  simulate a log with tunn
     .option('--timezone <zone>', 'IANA zone of timestamps without an offset (default UTC)')
     .option('--lateness <duration>', 'allowed lateness behind the newest event time (default 60s)')
     .option('--window <length/slide>', 'window spec, repeatable (default 10m/5m); rules use the first', collect)
-    .option('--threshold <n>', 'distinct-subdomain threshold for every distinct-subdomain rule (default 180)', intArg('--threshold', 1))
+    .option('--threshold <n>', 'distinct-subdomain threshold: of every distinct-subdomain rule and of the score\'s distinct-subdomain term (default 180)', intArg('--threshold', 1))
     .option('--listen-syslog <url>', 'receive log lines as syslog messages instead of files: udp://HOST:PORT or tcp://HOST:PORT')
     .option('--webhook <url>', 'also POST alerts in batches to this http(s) URL (retried; spilled to disk while down)')
     .option('--syslog <url>', 'also send alerts as RFC 5424 syslog: udp://HOST:PORT or tcp://HOST:PORT, ?format=cef for CEF')

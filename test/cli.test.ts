@@ -167,6 +167,7 @@ test('config prints the defaults as JSON', () =>
     assert.equal(r.status, 0, outputs(r));
     const printed = JSON.parse(r.stdout) as ReturnType<typeof validateConfig>;
     assert.deepEqual(printed, validateConfig({}));
-    assert.equal(printed.rules[0]?.threshold, 180);
-    assert.deepEqual(printed.windows, [{ length: '10m', slide: '5m' }]);
+    assert.equal(printed.rules[0]?.type, 'score');
+    assert.equal(printed.scoring.distinctSubdomains.threshold, 180);
+    assert.deepEqual(printed.windows[0], { length: '10m', slide: '5m', events: 'all' });
   }));

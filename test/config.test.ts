@@ -23,15 +23,24 @@ function throwsConfig(fn: () => unknown, ...needles: string[]): void {
   });
 }
 
-test('defaults: one 10m/5m window, 60s lateness, threshold 180 for dns_distinct_subdomains', () => {
+test('defaults: a 10m/5m window of all events and 1h/24h windows of suspicious ones, 60s lateness, the score rule on, the classic distinct rule (threshold 180) off', () => {
   const c = validateConfig({});
-  assert.deepEqual(c.windows, [{ length: '10m', slide: '5m' }]);
+  assert.deepEqual(c.windows, [
+    { length: '10m', slide: '5m', events: 'all' },
+    { length: '1h', slide: '10m', events: 'suspicious' },
+    { length: '24h', slide: '1h', events: 'suspicious' },
+  ]);
   assert.equal(c.watermark.lateness, '60s');
+  const score = c.rules.find((r) => r.name === 'dns_tunnel_score');
+  assert.ok(score && score.type === 'score');
+  assert.equal(score.enabled, true);
+  assert.equal(c.scoring.alertScore, 60);
+  assert.equal(c.scoring.distinctSubdomains.threshold, 180);
   const rule = c.rules.find((r) => r.name === 'dns_distinct_subdomains');
-  assert.ok(rule);
+  assert.ok(rule && rule.type === 'distinct_subdomains');
   assert.equal(rule.threshold, 180);
   assert.equal(rule.key, 'domain');
-  assert.equal(rule.enabled, true);
+  assert.equal(rule.enabled, false);
   const perClient = c.rules.find((r) => r.name === 'dns_client_distinct_subdomains');
   assert.ok(perClient);
   assert.equal(perClient.enabled, false);
@@ -72,7 +81,10 @@ test('a YAML file loads, merged with the defaults', async () => {
     assert.equal(c.input.timeZone, 'Europe/Berlin');
     assert.equal(c.input.syslogYear, 2025);
     assert.equal(c.input.format, 'auto', 'unset keys keep their defaults');
-    assert.deepEqual(c.windows, [{ length: '10m', slide: '5m' }, { length: '1h', slide: '1h' }]);
+    assert.deepEqual(c.windows, [
+      { length: '10m', slide: '5m', events: 'all' },
+      { length: '1h', slide: '1h', events: 'all' },
+    ]);
     assert.equal(c.watermark.lateness, '2m');
     assert.equal(c.rules.length, 1);
     assert.deepEqual(c.rules[0], { name: 'hourly', type: 'distinct_subdomains', key: 'client_domain', window: '1h/1h', threshold: 500, enabled: true });
@@ -91,7 +103,7 @@ test('a JSON file loads', async () => {
     assert.equal(c.state.exactDistinctLimit, 100);
     assert.equal(c.output.quarantine, 'q.jsonl');
     assert.equal(c.output.samples, 3);
-    assert.deepEqual(c.windows, [{ length: '10m', slide: '5m' }]);
+    assert.deepEqual(c.windows, validateConfig({}).windows);
   });
 });
 
@@ -154,5 +166,5 @@ test('docs/CONFIG.md is the reference generated from the schema (regenerate: tun
   const committed = readFileSync(repoPath('docs/CONFIG.md'), 'utf8');
   const generated = configReference();
   assert.equal(committed, generated);
-  for (const key of ['input.format', 'watermark.lateness', 'rules[].threshold', 'runtime.workers', 'output.store']) assert.ok(generated.includes(`\`${key}\``), key);
+  for (const key of ['input.format', 'watermark.lateness', 'scoring.alertScore', 'runtime.workers', 'output.store']) assert.ok(generated.includes(`\`${key}\``), key);
 });

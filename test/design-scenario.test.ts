@@ -3,7 +3,9 @@
  * BIND parser → windows → rule → alert): 200 distinct subdomains of one
  * domain in 1-minute batches over 10 minutes, mixed with benign traffic,
  * window 10m/5m, threshold 180. The alert must come on the query that brings
- * the count to 180, and only once for the burst.
+ * the count to 180, and only once for the burst. These tests run the design's
+ * rule itself (the classic distinct-subdomain rule, off by default since the
+ * score rule includes its evidence): test/score.test.ts covers the score rule.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,6 +21,12 @@ const T0 = Date.UTC(2026, 10, 22, 12, 0, 0);
 const MINUTE = 60_000;
 const TUNNEL = 'exfil-probe.net';
 const VICTIM = '10.66.6.6';
+
+/** The Spark design's setup: one 10m/5m window and the distinct-subdomain rule at 180. */
+const DESIGN_RULE = {
+  windows: [{ length: '10m', slide: '5m' }],
+  rules: [{ name: 'dns_distinct_subdomains', type: 'distinct_subdomains', key: 'domain', threshold: 180 }],
+};
 
 interface Line {
   time: number;
@@ -63,7 +71,7 @@ async function detect(lines: Line[], configOverrides: object = {}): Promise<{ al
   const path = join(dir, 'query.log');
   writeFileSync(path, lines.map((l) => l.text).join('\n') + '\n');
   const alerts: Alert[] = [];
-  const config = validateConfig({ output: { alerts: join(dir, 'alerts.jsonl'), quarantine: join(dir, 'q.jsonl') }, ...configOverrides });
+  const config = validateConfig({ ...DESIGN_RULE, output: { alerts: join(dir, 'alerts.jsonl'), quarantine: join(dir, 'q.jsonl') }, ...configOverrides });
   const summary = await runDetect({ config, inputs: [path], onAlert: (a) => alerts.push(a), log: () => {} });
   return { alerts, summary, dir };
 }

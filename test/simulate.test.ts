@@ -517,9 +517,9 @@ test('benign traffic stays below 180 distinct subdomains per domain per 10 minut
     ['edgecache-cdn.net', 100],
     ['cdnfront-assets.net', 100],
     ['fastpath-static.com', 80],
-    ['example-rbl.org', 25],
-    ['mailcheck.net', 25],
-    ['example-av.com', 25],
+    ['spamhaus.org', 25],
+    ['barracudacentral.org', 25],
+    ['mcafee.com', 25],
     ['corp.example', 10],
     ['10.in-addr.arpa', 40],
     ['192.in-addr.arpa', 20],
@@ -534,7 +534,7 @@ test('benign traffic stays below 180 distinct subdomains per domain per 10 minut
 test('the DNSBL rate is configurable, and a busy gateway does cross 180', () => {
   const opts = defaultSimulationOptions({ seed: 3, benignQueriesPerMinute: 0, durationMs: 10 * MINUTE, tunnels: [], dnsblPerMinute: 60, avPerMinute: 30 });
   const { max } = maxDistinctPerWindow(opts);
-  assert.ok((max.get('example-rbl.org') ?? 0) > 250, `example-rbl.org: ${max.get('example-rbl.org')}`);
-  assert.ok((max.get('mailcheck.net') ?? 0) > 250, `mailcheck.net: ${max.get('mailcheck.net')}`);
-  assert.ok((max.get('example-av.com') ?? 0) > 250, `example-av.com: ${max.get('example-av.com')}`);
+  assert.ok((max.get('spamhaus.org') ?? 0) > 250, `spamhaus.org: ${max.get('spamhaus.org')}`);
+  assert.ok((max.get('barracudacentral.org') ?? 0) > 250, `barracudacentral.org: ${max.get('barracudacentral.org')}`);
+  assert.ok((max.get('mcafee.com') ?? 0) > 250, `mcafee.com: ${max.get('mcafee.com')}`);
 });

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { SourcePosition } from '../event.js';
 import type { QueryFeatures } from '../features/query-features.js';
+import type { Evidence, Severity } from '../scoring/evidence.js';
+import type { DecodedPreview } from '../scoring/preview.js';
 
 export interface AlertClient {
   ip: string;
@@ -37,6 +39,17 @@ export interface Alert {
   position: SourcePosition;
   /** One sentence saying why it fired. */
   reason: string;
+  /** Score rules: the 0–100 score, its severity and every evidence term that gave points. */
+  score?: number;
+  severity?: Severity;
+  evidence?: Evidence[];
+  /** The tool a signature named. */
+  tool?: string;
+  /** Information content of the window's distinct subdomains, bytes. */
+  estimatedBytes?: number;
+  decodedPreview?: DecodedPreview;
+  /** Queries of the window left out of the score because they were shaped like a benign class. */
+  benignExcluded?: { queries: number; firstClass: string };
 }
 
 export function alertId(rule: string, key: string, windowName: string, windowStart: number): string {

@@ -57,7 +57,7 @@ export async function scoreSimulation(
     });
     const truth = groundTruth(sim);
     const rule = config.rules.find((r) => r.enabled);
-    const threshold = rule?.threshold ?? 0;
+    const threshold = rule === undefined ? 0 : rule.type === 'score' ? config.scoring.distinctSubdomains.threshold : rule.threshold;
     const windowMinutes = parseDuration(config.windows[0]?.length ?? '10m') / 60_000;
     const tunnelDomains = new Set(truth.map((t) => t.domain));
     const tunnels = truth.map((t, i): TunnelScore => {

@@ -26,11 +26,17 @@ const windowSchema = z
   .object({
     length: duration.describe('Window length.'),
     slide: duration.describe('How often a new window starts; equal to length for tumbling windows.'),
+    events: z
+      .enum(['all', 'suspicious'])
+      .default('all')
+      .describe(
+        'Which queries the window counts: all, or only suspicious ones (a tool signature, or encoded-looking data under a domain whose short-window queries are mostly encoded), which keeps long windows cheap.',
+      ),
   })
   .strict()
   .refine((w) => parseDuration(w.slide) <= parseDuration(w.length), { message: 'slide must not exceed length' });
 
-const ruleSchema = z
+const distinctRuleSchema = z
   .object({
     name: z.string().min(1).max(100).describe('Rule name, written as rule.name in alerts.'),
     type: z.literal('distinct_subdomains').describe('The rule kind: distinct subdomains in a window reach a threshold.'),
@@ -41,6 +47,96 @@ const ruleSchema = z
     enabled: z.boolean().default(true).describe('Whether the rule runs.'),
   })
   .strict();
+
+const scoreRuleSchema = z
+  .object({
+    name: z.string().min(1).max(100).describe('Rule name, written as rule.name in alerts.'),
+    type: z.literal('score').describe('The rule kind: the evidence score of a domain in any window reaches scoring.alertScore.'),
+    cooldown: duration.default('1h').describe('After an alert for a domain, further crossings for it (in any window) within this event-time span are suppressed.'),
+    enabled: z.boolean().default(true).describe('Whether the rule runs.'),
+  })
+  .strict();
+
+const ruleSchema = z.discriminatedUnion('type', [distinctRuleSchema, scoreRuleSchema]);
+
+/** An evidence term: its value counts weight × min(1, value / threshold) points. */
+const term = (threshold: number, weight: number, what: string) =>
+  z
+    .object({
+      threshold: z.number().positive().default(threshold).describe(`${what}: the value at which the term gives its full weight.`),
+      weight: z.number().min(0).max(100).default(weight).describe('Points at the threshold (linear below it).'),
+    })
+    .strict()
+    .prefault({});
+
+const shareTerm = (threshold: number, weight: number, what: string) =>
+  z
+    .object({
+      threshold: z.number().positive().max(1).default(threshold).describe(`${what}: the share at which the term gives its full weight.`),
+      weight: z.number().min(0).max(100).default(weight).describe('Points at the threshold (linear below it).'),
+      minSubdomains: z.number().int().min(1).default(8).describe('Scored subdomains a window needs before the share counts.'),
+    })
+    .strict()
+    .prefault({});
+
+const scoringSchema = z
+  .object({
+    alertScore: z.number().min(1).max(100).default(60).describe('A score rule alerts when a domain window’s score (0–100) reaches this.'),
+    encoded: z
+      .object({
+        minPayloadBytes: z.number().int().min(1).default(16).describe('Subdomain bytes (without dots) below which a name is never called encoded data.'),
+        maxEnglishLikeness: z.number().min(0).max(1).default(0.5).describe('English-likeness at or above which a name is never called encoded data.'),
+        minTextEntropy: z
+          .number()
+          .min(0)
+          .max(8)
+          .default(3.8)
+          .describe('Entropy (bits per byte) from which a name outside the hex/base32/base64 alphabets (a tool header in front of the data) is still called encoded.'),
+      })
+      .strict()
+      .prefault({}),
+    suspiciousShare: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.5)
+      .describe('An encoded query enters `suspicious` windows when at least this share of its domain’s scored subdomains in the short windows is encoded.'),
+    signature: z
+      .object({
+        high: z.number().min(0).max(100).default(70).describe('Points for one query matching a high-confidence tool signature.'),
+        medium: z.number().min(0).max(100).default(40).describe('Points for three queries matching a medium-confidence signature.'),
+        low: z.number().min(0).max(100).default(20).describe('Points for ten queries matching a low-confidence signature.'),
+      })
+      .strict()
+      .prefault({}),
+    distinctSubdomains: term(180, 60, 'Distinct subdomains not shaped like a benign class'),
+    encodedSubdomains: term(16, 40, 'Distinct subdomains that look like encoded data'),
+    upstreamBytes: term(320, 30, 'Estimated bytes carried upstream (information content of the distinct subdomains)'),
+    encodedShare: shareTerm(0.9, 25, 'Share of the scored subdomains that look encoded'),
+    rareTypes: shareTerm(0.9, 15, 'Share of the scored subdomains asked with rare record types (TXT, NULL, KEY, MX, CNAME, SRV…)'),
+  })
+  .strict()
+  .prefault({});
+
+const muteSchema = z
+  .object({
+    client: z.string().min(1).describe('Client address whose alerts are muted.'),
+    reason: z.string().min(1).describe('Why (shown in the run summary).'),
+    until: z.iso.datetime({ offset: true }).describe('Event time (ISO 8601) after which the mute no longer applies.'),
+    domain: z.string().optional().describe('Mute only this domain pattern (allowlist syntax); default: every domain.'),
+  })
+  .strict();
+
+const detectionSchema = z
+  .object({
+    allowlist: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('Domains never scored: `example.com` is the name and every name below it, `*.example.com` only the names below it.'),
+    mutes: z.array(muteSchema).default([]).describe('Per-client mutes with a reason and an expiry: their alerts are counted as muted, not emitted.'),
+  })
+  .strict()
+  .prefault({});
 
 export const configSchema = z
   .object({
@@ -77,7 +173,11 @@ export const configSchema = z
     windows: z
       .array(windowSchema)
       .min(1)
-      .default([{ length: '10m', slide: '5m' }])
+      .default([
+        { length: '10m', slide: '5m', events: 'all' },
+        { length: '1h', slide: '10m', events: 'suspicious' },
+        { length: '24h', slide: '1h', events: 'suspicious' },
+      ])
       .describe('Event-time sliding windows; each is named `length/slide` for rules to refer to.'),
     watermark: z
       .object({ lateness: duration.default('60s').describe('How far behind the newest event time a line may arrive and still count.') })
@@ -93,9 +193,12 @@ export const configSchema = z
       .array(ruleSchema)
       .describe('Alerting rules, checked on every event that changes a count.')
       .default([
-        { name: 'dns_distinct_subdomains', type: 'distinct_subdomains', key: 'domain', threshold: 180, enabled: true },
+        { name: 'dns_tunnel_score', type: 'score', cooldown: '1h', enabled: true },
+        { name: 'dns_distinct_subdomains', type: 'distinct_subdomains', key: 'domain', threshold: 180, enabled: false },
         { name: 'dns_client_distinct_subdomains', type: 'distinct_subdomains', key: 'client_domain', threshold: 180, enabled: false },
       ]),
+    scoring: scoringSchema.describe('How evidence becomes a 0–100 score (src/scoring/).'),
+    detection: detectionSchema.describe('What is never scored, and who is muted.'),
     runtime: z
       .object({
         workers: z
@@ -130,3 +233,5 @@ export const configSchema = z
 
 export type Config = z.output<typeof configSchema>;
 export type RuleConfig = Config['rules'][number];
+export type ScoringConfig = Config['scoring'];
+export type DetectionConfig = Config['detection'];

@@ -129,6 +129,7 @@ function merge(all: ProcessorCounters[]): ProcessorCounters {
     eventsIn: sum((c) => c.eventsIn),
     alerts: sum((c) => c.alerts),
     suppressed: sum((c) => c.suppressed),
+    muted: sum((c) => c.muted),
     late: sum((c) => c.late),
     lateUnapplied: sum((c) => c.lateUnapplied),
     windowsClosed: Math.max(0, ...all.map((c) => c.windowsClosed)),

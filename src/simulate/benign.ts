@@ -101,8 +101,10 @@ const DKIM_PREFIXES = ['selector1._domainkey.', 'selector2._domainkey.', 'google
 /** First octets for the "large pool" of internet addresses that DNSBLs are asked about. */
 const PUBLIC_FIRST_OCTETS = [23, 31, 37, 45, 46, 62, 77, 78, 81, 85, 89, 91, 93, 103, 109, 115, 176, 178, 185, 188, 193, 194, 195, 196, 200, 201, 212, 213, 217];
 
-export const DNSBL_ZONES = ['dnsbl.example-rbl.org', 'bl.mailcheck.net'] as const;
-export const AV_ZONE = 'avqs.example-av.com';
+// Real list and vendor zones: mail gateways and AV appliances ask these, and the benign classes
+// (src/benign/) recognise their lookups by zone and shape together.
+export const DNSBL_ZONES = ['zen.spamhaus.org', 'b.barracudacentral.org'] as const;
+export const AV_ZONE = 'avqs.mcafee.com';
 export const CDN_DOMAINS = ['edgecache-cdn.net', 'cdnfront-assets.net', 'fastpath-static.com'] as const;
 
 /** Fixed infrastructure addresses. */
@@ -112,7 +114,7 @@ export const RESOLVERS_V4 = ['10.0.0.53', '10.0.0.54'] as const;
 export const RESOLVERS_V6 = ['2001:db8::53', '2001:db8::54'] as const;
 
 /** Registered domains the benign population never uses (infrastructure above). */
-const INFRA_DOMAINS = ['example-rbl.org', 'mailcheck.net', 'example-av.com', 'corp.example', ...CDN_DOMAINS];
+const INFRA_DOMAINS = ['spamhaus.org', 'barracudacentral.org', 'mcafee.com', 'corp.example', ...CDN_DOMAINS];
 
 // ---------------------------------------------------------------------------
 // Population
@@ -446,7 +448,7 @@ export class DnsblSource implements LineSource {
   }
 }
 
-/** Antivirus / file-reputation lookups from the AV appliance: `<32 hex>.<8 hex>.avqs.example-av.com` TXT. */
+/** Antivirus / file-reputation lookups from the AV appliance: `<32 hex>.<8 hex>.avqs.mcafee.com` TXT. */
 export class AvSource implements LineSource {
   t: number;
   private tf: number;

@@ -17,6 +17,7 @@
  * window's counts.
  */
 import type { DnsEvent } from '../event.js';
+import type { EvidenceTally } from '../scoring/tally.js';
 import { DistinctCounter } from './distinct-counter.js';
 import { latestWindowStart, type WindowSpec } from './window-spec.js';
 
@@ -48,6 +49,8 @@ export class DomainWindow {
   /** Bits per client of the per-client rules that have crossed. */
   clientCrossed: Map<number, number> | null = null;
   alerted = false;
+  /** Score rules' evidence so far (src/scoring/tally.ts); null until a scored query arrives. */
+  tally: EvidenceTally | null = null;
 
   constructor(
     readonly spec: WindowSpec,
