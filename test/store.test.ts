@@ -30,6 +30,7 @@ test('detect --store, then report and query read the run back', () =>
 
     const report = JSON.parse(await runReport(store, { top: 10, format: 'json' }));
     assert.deepEqual(report.domains.map((d: { domain: string }) => d.domain).sort(), ['cdn-sync.net', 'stats-relay.org']);
+    for (const d of report.domains as Array<{ domain: string; score: number }>) assert.ok(d.score >= 60 && d.score <= 100, `${d.domain} score ${d.score}`);
     assert.ok(report.clients.some((c: { client: string }) => c.client === '10.1.7.23'));
 
     // export reads the store's alerts like an alert file.

@@ -54,7 +54,26 @@ export function toEcs(alert: Alert): Record<string, unknown> {
     },
   };
   if (alert.clientIp !== undefined) doc.source = { ip: alert.clientIp };
+  if (alert.score !== undefined) addVerdict(doc, alert);
   return doc;
+}
+
+const SEVERITY_NUMBER = { low: 1, medium: 2, high: 3, critical: 4 } as const;
+
+/** Score rules' verdict: ECS `event.risk_score`/`event.severity`, the tool as `threat.software.name`, the evidence under `tunnelwatch`. */
+function addVerdict(doc: Record<string, unknown>, alert: Alert): void {
+  const event = doc.event as Record<string, unknown>;
+  event.risk_score = alert.score;
+  if (alert.severity !== undefined) event.severity = SEVERITY_NUMBER[alert.severity];
+  if (alert.tool !== undefined) doc.threat = { software: { name: alert.tool } };
+  const tw = doc.tunnelwatch as Record<string, unknown>;
+  tw.score = alert.score;
+  tw.severity = alert.severity;
+  if (alert.tool !== undefined) tw.tool = alert.tool;
+  tw.evidence = (alert.evidence ?? []).map((e) => ({ detector: e.detector, what: e.what, value: e.value, threshold: e.threshold, weight: e.weight, points: e.points }));
+  if (alert.estimatedBytes !== undefined) tw.estimated_bytes = alert.estimatedBytes;
+  if (alert.decodedPreview !== undefined) tw.decoded_preview = { ...alert.decodedPreview };
+  if (alert.benignExcluded !== undefined) tw.benign_excluded = { queries: alert.benignExcluded.queries, first_class: alert.benignExcluded.firstClass };
 }
 
 function round(x: number): number {

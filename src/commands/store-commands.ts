@@ -62,10 +62,11 @@ export async function runReport(storePath: string, options: { domain?: string; t
     if (options.domain === undefined) {
       const domains = await rowsOf(
         store,
-        `SELECT registered_domain AS domain, count(*) AS alerts, max(distinct_subdomains) AS max_distinct,
+        `SELECT registered_domain AS domain, max(score) AS score, coalesce(string_agg(DISTINCT tool, ' '), '') AS tool, count(*) AS alerts,
+                max(distinct_subdomains) AS max_distinct,
                 strftime(min(ts), '%Y-%m-%d %H:%M:%S') AS first_alert, strftime(max(ts), '%Y-%m-%d %H:%M:%S') AS last_alert,
                 string_agg(DISTINCT rule, ' ') AS rules
-           FROM alerts GROUP BY registered_domain ORDER BY max(distinct_subdomains) DESC, domain LIMIT $1`,
+           FROM alerts GROUP BY registered_domain ORDER BY max(score) DESC NULLS LAST, max(distinct_subdomains) DESC, domain LIMIT $1`,
         [options.top],
       );
       const clients = await rowsOf(

@@ -19,7 +19,8 @@
  *
  *     score = 1 − 0.5^r · 0.8^(n − 1)
  *
- * where r is the largest `distinct_subdomains / threshold` of the domain's
+ * where r is the largest `tunnelwatch.score / threshold` (score rules) or
+ * `distinct_subdomains / threshold` (distinct-subdomain rules) of the domain's
  * alerts (clamped to [0, 20]) and n the number of alerts. Each multiple of
  * the threshold halves the distance to 1, each further alert shrinks it by a
  * fifth: one alert just at the threshold scores 0.5, one at twice the
@@ -231,7 +232,9 @@ export class IndicatorRollup {
     acc.lastSeen = Math.max(acc.lastSeen, time);
     if (acc.rules.size < MAX_RULES) acc.rules.add(rule);
     acc.maxDistinct = Math.max(acc.maxDistinct, distinct);
-    acc.maxRatio = Math.max(acc.maxRatio, distinct / threshold);
+    const score = field(doc, 'tunnelwatch', 'score');
+    const ratio = typeof score === 'number' && Number.isFinite(score) && score >= 0 ? score / threshold : distinct / threshold;
+    acc.maxRatio = Math.max(acc.maxRatio, ratio);
 
     const clients = field(doc, 'tunnelwatch', 'clients');
     if (Array.isArray(clients)) {

@@ -31,10 +31,11 @@ export function escapeCefExtension(value: string): string {
 }
 
 /**
- * 0–10: 6 at the threshold, one more for each doubling of the distinct count
- * past it (capped at 10).
+ * 0–10. Score rules: the 0–100 score divided by ten, rounded. Distinct-subdomain rules: 6 at the
+ * threshold, one more for each doubling of the distinct count past it (capped at 10).
  */
 export function cefSeverity(alert: Alert): number {
+  if (alert.score !== undefined) return Math.max(0, Math.min(10, Math.round(alert.score / 10)));
   const ratio = alert.threshold > 0 ? alert.distinctSubdomains / alert.threshold : 1;
   const sev = 6 + Math.floor(Math.log2(Math.max(1, ratio)));
   return Math.max(0, Math.min(10, Number.isFinite(sev) ? sev : 10));
@@ -69,6 +70,9 @@ export function toCef(alert: Alert): string {
   ext.push(['cn1Label', 'distinctSubdomains'], ['cn1', String(alert.distinctSubdomains)]);
   ext.push(['cn2Label', 'threshold'], ['cn2', String(alert.threshold)]);
   ext.push(['cn3Label', 'queries'], ['cn3', String(alert.queries)]);
+  if (alert.score !== undefined) ext.push(['cfp1Label', 'score'], ['cfp1', String(alert.score)]);
+  if (alert.tool !== undefined) ext.push(['cs5Label', 'tool'], ['cs5', alert.tool]);
+  if (alert.decodedPreview !== undefined) ext.push(['cs6Label', 'decodedPreview'], ['cs6', alert.decodedPreview.text]);
   const extension = ext.map(([k, v]) => `${k}=${escapeCefExtension(v)}`).join(' ');
   return `${header}|${extension}`;
 }

@@ -40,7 +40,10 @@ CREATE TABLE IF NOT EXISTS windows (
   max_client_distinct_subdomains BIGINT,
   top_client VARCHAR,
   alerted BOOLEAN
-);`;
+);
+-- Score rules (added after the first release: stores made before get the columns here).
+ALTER TABLE alerts ADD COLUMN IF NOT EXISTS score INTEGER;
+ALTER TABLE alerts ADD COLUMN IF NOT EXISTS tool VARCHAR;`;
 
 /** SQL string literal for a path this module chose itself (quotes doubled). */
 function literal(path: string): string {
@@ -90,6 +93,8 @@ export class Store {
         window_end: alert.window.end,
         distinct_subdomains: alert.distinctSubdomains,
         queries: alert.queries,
+        score: alert.score ?? null,
+        tool: alert.tool ?? null,
         doc: JSON.stringify(toEcs(alert)),
       }),
     );
@@ -119,10 +124,12 @@ export class Store {
     if (alerts.length > 0) {
       await this.load(
         alerts,
-        `INSERT OR IGNORE INTO alerts SELECT id, make_timestamp(ts * 1000), rule, registered_domain, client_ip, window_name,
-           make_timestamp(window_start * 1000), make_timestamp(window_end * 1000), distinct_subdomains, queries, doc::JSON FROM `,
+        `INSERT OR IGNORE INTO alerts (id, ts, rule, registered_domain, client_ip, window_name, window_start, window_end,
+           distinct_subdomains, queries, doc, score, tool)
+         SELECT id, make_timestamp(ts * 1000), rule, registered_domain, client_ip, window_name,
+           make_timestamp(window_start * 1000), make_timestamp(window_end * 1000), distinct_subdomains, queries, doc::JSON, score, tool FROM `,
         `{id: 'VARCHAR', ts: 'BIGINT', rule: 'VARCHAR', registered_domain: 'VARCHAR', client_ip: 'VARCHAR', window_name: 'VARCHAR',
-          window_start: 'BIGINT', window_end: 'BIGINT', distinct_subdomains: 'BIGINT', queries: 'BIGINT', doc: 'VARCHAR'}`,
+          window_start: 'BIGINT', window_end: 'BIGINT', distinct_subdomains: 'BIGINT', queries: 'BIGINT', doc: 'VARCHAR', score: 'INTEGER', tool: 'VARCHAR'}`,
       );
     }
     if (windows.length > 0) {
