@@ -16,7 +16,7 @@ export async function runDemo(options: { seed: number; log?: (text: string) => v
   const config = validateConfig({});
   const score = await scoreSimulation(sim, config, log, (alert) => process.stdout.write(toEcsLine(alert) + '\n'));
   const rows = score.tunnels.map((t) => {
-    const outcome = t.detected ? 'detected' : t.reachable ? 'MISSED' : "not alerted (below this rule's reach; slow-exfiltration detectors come later)";
+    const outcome = t.detected ? 'detected' : t.reachable ? 'MISSED' : `not alerted (${t.queries} queries in the demo's 30 minutes: too few distinct names for any evidence)`;
     const latency = t.secondsToAlert === null ? '' : `, first alert ${t.secondsToAlert.toFixed(1)} s of log time after its first query`;
     return { ok: t.detected || !t.reachable, text: `  ${t.domain.padEnd(20)} ${t.client.padEnd(12)} ${String(t.queries).padStart(5)} queries  ${outcome}${latency}` };
   });

@@ -48,6 +48,8 @@ export interface DetectSummary {
   lateUnapplied: number;
   alerts: number;
   suppressed: number;
+  /** Alerts of muted clients (`detection.mutes`), counted, not emitted. */
+  muted: number;
   windowsClosed: number;
   aggregateRows: number;
   elapsedMs: number;
@@ -190,6 +192,7 @@ export async function runDetect(options: DetectOptions): Promise<DetectSummary> 
     lateUnapplied: c.lateUnapplied,
     alerts,
     suppressed: c.suppressed,
+    muted: c.muted,
     windowsClosed: c.windowsClosed,
     aggregateRows,
     elapsedMs,
@@ -275,7 +278,7 @@ export function formatSummary(s: DetectSummary, config: Config): string {
     `  skipped           ${s.skipped}${formatBy(s.skippedBy)}`,
     `  quarantined       ${s.quarantined}${formatBy(s.quarantinedBy)}${s.quarantined + s.skipped > 0 ? `  → ${config.output.quarantine}` : ''}`,
     `  late              ${s.late}${s.lateUnapplied > 0 ? ` (${s.lateUnapplied} after all their windows closed)` : ''}${config.output.late !== undefined && s.late > 0 ? `  → ${config.output.late}` : ''}`,
-    `  alerts            ${s.alerts}  (${s.suppressed} repeat crossings suppressed)`,
+    `  alerts            ${s.alerts}  (${s.suppressed} repeat crossings suppressed${s.muted > 0 ? `, ${s.muted} of muted clients` : ''})`,
     `  windows closed    ${s.windowsClosed}${s.aggregateRows > 0 ? `  (${s.aggregateRows} aggregate rows → ${[config.output.aggregates, config.output.store].filter((x) => x !== undefined).join(', ')})` : ''}`,
     `  elapsed           ${(s.elapsedMs / 1000).toFixed(2)} s, ${Math.round(s.linesPerSecond)} lines/s, peak RSS ${mb(s.peakRssBytes)} MiB`,
   ];

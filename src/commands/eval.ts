@@ -34,7 +34,7 @@ export async function runEval(options: { seed: number; log?: (text: string) => v
   log(`eval: simulating 2 h of BIND query log, ${sim.benignQueriesPerMinute} benign q/min plus DNSBL and AV lookups, ${tunnels.length} tunnels (seed ${sim.seed})`);
   const score = await scoreSimulation(sim, validateConfig({}), log);
   const rows = score.tunnels.map((s, i) => {
-    const reach = s.detected ? '' : s.reachable ? ' MISSED' : ' (below the distinct-subdomain rule\'s reach)';
+    const reach = s.detected ? '' : s.reachable ? ' MISSED' : ' (too few distinct names for any evidence)';
     return [
       tunnels[i]!.tool.padEnd(26),
       `${s.encoding}/${s.qtype}`.padEnd(12),

@@ -72,7 +72,12 @@ export async function scoreSimulation(
         queries: t.queries,
         detected: first !== undefined,
         secondsToAlert: first === undefined ? null : (first.time - t.firstMs) / 1000,
-        reachable: Math.min(spec.queriesPerMinute * windowMinutes, t.distinctSubdomains) >= threshold,
+        // The score rule needs a handful of distinct names (the share terms' minimum) before data-shaped
+        // evidence can add up; the classic rule needs its threshold within one window.
+        reachable:
+          rule?.type === 'score'
+            ? t.distinctSubdomains >= config.scoring.encodedShare.minSubdomains
+            : Math.min(spec.queriesPerMinute * windowMinutes, t.distinctSubdomains) >= threshold,
       };
     });
     const tunnelQueries = truth.reduce((n, t) => n + t.queries, 0);
