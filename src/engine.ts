@@ -12,7 +12,7 @@ import { DistinctSubdomainsRule, topClients } from './detectors/distinct-subdoma
 import type { DnsEvent } from './event.js';
 import type { WindowAggregate } from './windows/aggregate.js';
 import { parseDuration, windowSpec, type WindowSpec } from './windows/window-spec.js';
-import { NEW_FOR_DOMAIN, WindowedDomains, type DomainWindow, type WindowVisitor } from './windows/windowed-domains.js';
+import { NEW_FOR_DOMAIN, WindowedDomains, type DomainWindow, type DomainWindowState, type WindowVisitor } from './windows/windowed-domains.js';
 import { ScoreRule } from './detectors/score.js';
 import { DomainPatterns } from './scoring/domain-patterns.js';
 import { NO_CLASSIFIERS, queryFacts, type EncodedCriteria, type QueryClassifiers, type QueryFacts } from './scoring/query-facts.js';
@@ -24,6 +24,19 @@ export interface EngineOutputs {
   aggregate?(row: WindowAggregate): void;
   /** Events behind the watermark. */
   late?(event: DnsEvent): void;
+}
+
+/** What a checkpoint holds of the engine (src/state/). */
+export interface EngineState {
+  counters: EngineCounters;
+  maxEventTime: number;
+  watermark: number;
+  /** Interned client addresses, by id. */
+  clients: string[];
+  /** Per window spec name, its open windows. */
+  windows: Map<string, DomainWindowState[]>;
+  /** Per rule name, its cool-downs. */
+  rules: Map<string, Map<string, number>>;
 }
 
 interface SpecState {
@@ -184,6 +197,37 @@ export class DetectionEngine {
   /** End of input: every open window is complete. */
   finish(): void {
     this.advanceWatermark(Infinity);
+  }
+
+  /** The engine's whole state for a checkpoint; serialise it at once (live Maps, not copies). */
+  snapshot(): EngineState {
+    const rules = new Map<string, Map<string, number>>();
+    for (const spec of this.specs) for (const r of spec.rules) rules.set(r.options.name, r.snapshot());
+    if (this.scoreRule !== null) rules.set(this.scoreRule.options.name, this.scoreRule.snapshot());
+    return {
+      counters: { ...this.counters },
+      maxEventTime: this.maxEventTime,
+      watermark: this.watermark,
+      clients: this.clientAddresses,
+      windows: new Map(this.specs.map((s) => [s.windows.spec.name, s.windows.snapshot()])),
+      rules,
+    };
+  }
+
+  /** Continues from a checkpoint taken with the same windows and rules (a fresh engine only). */
+  restore(state: EngineState): void {
+    if (this.counters.eventsIn !== 0) throw new Error('DetectionEngine.restore: the engine has already processed events');
+    for (const s of this.specs) {
+      const windows = state.windows.get(s.windows.spec.name);
+      if (windows === undefined) throw new TunnelwatchError('TW_CONFIG', `the checkpoint has no window ${s.windows.spec.name}: the windows changed since it was taken`);
+      s.windows.restore(windows);
+      for (const r of s.rules) r.restore(state.rules.get(r.options.name) ?? new Map());
+    }
+    this.scoreRule?.restore(state.rules.get(this.scoreRule.options.name) ?? new Map());
+    Object.assign(this.counters, state.counters);
+    this.maxEventTime = state.maxEventTime;
+    this.watermark = state.watermark;
+    for (const ip of state.clients) this.clientId(ip);
   }
 
   get openDomainWindows(): number {

@@ -6,7 +6,7 @@
 import type { ParserCounters } from './counters.js';
 import type { DetectionEngine } from './engine.js';
 import { BROADCAST, type RoutedView } from './parallel/routing.js';
-import { MAX_LINE_CHARS, Rejection, type LineParser } from './parsers/parser.js';
+import { HEADER_REASON, MAX_LINE_CHARS, Rejection, type LineParser } from './parsers/parser.js';
 import type { TextChunk } from './sources/text-chunk.js';
 
 /** Where quarantined lines go: a file in a single process, the coordinator in a worker. */
@@ -23,6 +23,14 @@ export interface SourceCursor {
 
 export type PipelineCounters = ParserCounters & { read: number; skippedBy: Record<string, number> };
 
+export interface PipelineState {
+  counters: PipelineCounters;
+  headers: string[];
+}
+
+/** Zeek writes 8 header lines; a log concatenated from several keeps each file's. */
+const MAX_HEADERS_KEPT = 32;
+
 export class Pipeline {
   readonly counters: PipelineCounters = {
     read: 0,
@@ -31,6 +39,12 @@ export class Pipeline {
     skippedBy: {},
     quarantined: {},
   };
+
+  /**
+   * The latest header lines (Zeek's `#fields`, `#separator`…): a checkpoint keeps them so a resumed
+   * run configures its parser the same way before reading on from the middle of a file.
+   */
+  private headers: string[] = [];
 
   constructor(
     private readonly parser: LineParser,
@@ -96,7 +110,23 @@ export class Pipeline {
     }
   }
 
+  /** Counters and header lines, for a checkpoint. */
+  snapshot(): PipelineState {
+    return { counters: this.counters, headers: this.headers };
+  }
+
+  restore(state: PipelineState): void {
+    const c = state.counters;
+    Object.assign(this.counters, { ...c, skippedBy: { ...c.skippedBy }, quarantined: { ...c.quarantined } });
+    this.headers = [...state.headers];
+    for (const line of this.headers) this.parser.parse(line, '(checkpoint)', 0, 0);
+  }
+
   private reject(r: Rejection, line: string, source: string, lineNo: number, offset: number): void {
+    if (r.reason === HEADER_REASON) {
+      this.headers.push(line.length > MAX_LINE_CHARS ? line.slice(0, MAX_LINE_CHARS) : line);
+      if (this.headers.length > MAX_HEADERS_KEPT) this.headers.shift();
+    }
     if (r.skip) {
       this.counters.skipped++;
       this.counters.skippedBy[r.reason] = (this.counters.skippedBy[r.reason] ?? 0) + 1;

@@ -5,14 +5,14 @@
  */
 import type { Alert } from './alerts/alert.js';
 import type { Config } from './config/schema.js';
-import { DetectionEngine, type EngineCounters } from './engine.js';
+import { DetectionEngine, type EngineCounters, type EngineState } from './engine.js';
 import type { DnsEvent } from './event.js';
 import { createParser } from './parsers/create.js';
 import { createDecoder } from './parsers/decoders.js';
 import { isRecordFormat } from './parsers/formats.js';
 import { RecordPipeline } from './record-pipeline.js';
 import type { RoutedView } from './parallel/routing.js';
-import { Pipeline, type LineSink, type SourceCursor } from './pipeline.js';
+import { Pipeline, type LineSink, type PipelineState, type SourceCursor } from './pipeline.js';
 import type { TextChunk } from './sources/text-chunk.js';
 import type { WindowAggregate } from './windows/aggregate.js';
 
@@ -29,6 +29,11 @@ export interface ProcessorCounters extends EngineCounters {
   skipped: number;
   skippedBy: Record<string, number>;
   quarantined: Record<string, number>;
+}
+
+export interface ProcessorState {
+  engine: EngineState;
+  pipeline: PipelineState;
 }
 
 export interface Processor {
@@ -66,6 +71,18 @@ export class InProcessProcessor implements Processor {
   consumeRouted(cursor: SourceCursor, routed: RoutedView, offset: number, partition: number): void {
     if (!(this.pipeline instanceof Pipeline)) throw new Error('consumeRouted: parallel runs take line formats only');
     this.pipeline.consumeRouted(cursor, routed, offset, partition);
+  }
+
+  /** Engine and pipeline state for a checkpoint (line formats only: record decoders hold partial records). */
+  snapshot(): ProcessorState {
+    if (!(this.pipeline instanceof Pipeline)) throw new Error('snapshot: checkpoints take line formats only');
+    return { engine: this.engine.snapshot(), pipeline: this.pipeline.snapshot() };
+  }
+
+  restore(state: ProcessorState): void {
+    if (!(this.pipeline instanceof Pipeline)) throw new Error('restore: checkpoints take line formats only');
+    this.engine.restore(state.engine);
+    this.pipeline.restore(state.pipeline);
   }
 
   async finish(interrupted: boolean): Promise<ProcessorCounters> {

@@ -33,6 +33,8 @@ interface DetectCliOptions {
   listenSyslog?: string;
   webhook?: string;
   syslog?: string;
+  stateDir?: string;
+  checkpointInterval?: string;
 }
 
 function intArg(name: string, min = 0) {
@@ -74,6 +76,8 @@ export function resolveDetectConfig(o: DetectCliOptions): Config {
     });
   }
   if (o.workers !== undefined) raw.runtime.workers = o.workers;
+  if (o.stateDir !== undefined) raw.state.dir = o.stateDir;
+  if (o.checkpointInterval !== undefined) raw.state.checkpointInterval = o.checkpointInterval;
   if (o.listenSyslog !== undefined) raw.input.listenSyslog = [o.listenSyslog];
   if (o.webhook !== undefined) raw.output.webhook = o.webhook;
   if (o.syslog !== undefined) raw.output.syslog = o.syslog;
@@ -125,6 +129,8 @@ Try:  tunnelwatch demo                                  simulate a log with tunn
     .option('--webhook <url>', 'also POST alerts in batches to this http(s) URL (retried; spilled to disk while down)')
     .option('--syslog <url>', 'also send alerts as RFC 5424 syslog: udp://HOST:PORT or tcp://HOST:PORT, ?format=cef for CEF')
     .option('--workers <n>', 'detection worker threads, each owning a partition of registered domains (default 1: all in the main thread)', intArg('--workers', 1))
+    .option('--state-dir <dir>', 'checkpoint here; run again with the same directory to resume where the last run stopped (or was killed), alerts neither lost nor repeated')
+    .option('--checkpoint-interval <duration>', 'how often to checkpoint with --state-dir (default 5s)')
     .action(async (files: string[], o: DetectCliOptions) => {
       const config = resolveDetectConfig(o);
       await runDetect({ config, inputs: files, handleSignals: true });

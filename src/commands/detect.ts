@@ -22,6 +22,8 @@ import type { LineSource } from '../sources/source.js';
 import type { WindowAggregate } from '../windows/aggregate.js';
 import { parseDuration } from '../windows/window-spec.js';
 import { Store } from '../store/store.js';
+import { RunCheckpointer, stateFingerprint, type SourceProgress } from '../state/run-checkpoint.js';
+import type { ResumePoint } from '../sources/text-chunk.js';
 import { ProgressMeter } from './progress.js';
 
 export interface DetectOptions {
@@ -65,10 +67,16 @@ export async function runDetect(options: DetectOptions): Promise<DetectSummary> 
   const log = options.log ?? ((text: string) => process.stderr.write(text + '\n'));
   const started = performance.now();
 
+  const checkpointer = config.state.dir === undefined ? null : new RunCheckpointer(config.state.dir, config, log);
+  if (checkpointer !== null) checkCheckpointable(options.inputs, config);
+  const resumed = checkpointer?.load(config) ?? null;
+
   const { alerts: alertsFile, alertsMaxMb, alertsKeep } = config.output;
-  const sinks: AlertSink[] = [
-    alertsFile === undefined ? new StdoutAlertSink() : new JsonlFileAlertSink(alertsFile, { maxBytes: Math.round(alertsMaxMb * 1048576), keep: alertsKeep }),
-  ];
+  const alertFile =
+    alertsFile === undefined
+      ? null
+      : new JsonlFileAlertSink(alertsFile, { maxBytes: Math.round(alertsMaxMb * 1048576), keep: alertsKeep, onCommitOnly: checkpointer !== null });
+  const sinks: AlertSink[] = [alertFile ?? new StdoutAlertSink()];
   if (config.output.webhook !== undefined) sinks.push(new WebhookAlertSink({ url: config.output.webhook, spillDir: config.output.webhookSpillDir }));
   if (config.output.syslog !== undefined) sinks.push(syslogSink(config.output.syslog));
   const quarantine = new LineFileWriter(config.output.quarantine);
@@ -76,9 +84,17 @@ export async function runDetect(options: DetectOptions): Promise<DetectSummary> 
   const parquet = config.output.aggregates === undefined ? null : await ParquetAggregateSink.open({ dir: config.output.aggregates });
   const store = config.output.store === undefined ? null : await Store.open(config.output.store);
   const pendingRows: WindowAggregate[] = [];
-  let aggregateRows = 0;
-
-  let alerts = 0;
+  let aggregateRows = resumed?.aggregateRows ?? 0;
+  let alerts = resumed?.alerts ?? 0;
+  if (resumed !== null) {
+    // What was written after the checkpoint is replayed: cut it off first, so it is written once.
+    const cut =
+      (alertFile === null || resumed.outputs.alerts === null ? 0 : LineFileWriter.trimTo(alertFile.path, resumed.outputs.alerts)) +
+      LineFileWriter.trimTo(quarantine.path, resumed.outputs.quarantine) +
+      (late === null || resumed.outputs.late === null ? 0 : LineFileWriter.trimTo(late.path, resumed.outputs.late));
+    const lines = resumed.sources.reduce((n, p) => n + p.lines, 0);
+    log(`tunnelwatch: resuming from the checkpoint in ${checkpointer!.dir}: ${lines} lines done${cut > 0 ? `, ${cut} bytes of output after it cut off for replay` : ''}`);
+  }
   const outputs: ProcessorOutputs = {
     alert(alert) {
       alerts++;
@@ -97,14 +113,39 @@ export async function runDetect(options: DetectOptions): Promise<DetectSummary> 
     late: late === null ? undefined : (event) => late.write(JSON.stringify(event)),
     quarantine,
   };
-  const sources = makeSources(options.inputs, config);
-  // Made at the first chunk, so an `auto` format can be read off the input.
+  const progressOf = (path: string): SourceProgress | undefined => checkpointer?.progress.get(path);
+  const allSources = makeSources(options.inputs, config, (path) => progressOf(path)?.resume, log);
+  // A checkpointed run skips the files it finished before.
+  const sources = allSources.filter((s) => progressOf(s.name)?.done !== true);
+  const doneBytes = allSources.filter((s) => !sources.includes(s)).reduce((n, s) => n + (progressOf(s.name)?.bytes ?? 0), 0);
+  // Made at the first chunk, so an `auto` format can be read off the input (a resumed run knows it).
   let processor: Processor | null = null;
+  let format = resumed?.format ?? '';
   const processorFor = (sample: Buffer | null): Processor => {
-    const resolved = resolveFormat(config, sample);
+    const resolved = resumed === null ? resolveFormat(config, sample) : { ...config, input: { ...config.input, format: resumed.format as Config['input']['format'] } };
+    format = resolved.input.format;
+    if (checkpointer !== null && isRecordFormat(format)) {
+      throw new TunnelwatchError('TW_USAGE', `--state-dir: checkpoints take line formats; ${format} is a binary record format`);
+    }
     // Binary record formats are decoded in one thread (their records are not lines to route).
     const parallel = resolved.runtime.workers > 1 && !isRecordFormat(resolved.input.format);
-    return parallel ? new ParallelProcessor(resolved, outputs, resolved.runtime.workers) : new InProcessProcessor(resolved, outputs);
+    if (parallel) return new ParallelProcessor(resolved, outputs, resolved.runtime.workers);
+    const local = new InProcessProcessor(resolved, outputs);
+    if (resumed !== null) local.restore(resumed.processor);
+    return local;
+  };
+  if (resumed !== null) processor = processorFor(null);
+
+  const checkpoint = (): void => {
+    if (checkpointer === null || !(processor instanceof InProcessProcessor)) return;
+    checkpointer.save({
+      fingerprint: stateFingerprint(config, format),
+      format,
+      processor: processor.snapshot(),
+      alerts,
+      aggregateRows,
+      outputs: { alerts: alertFile?.commit() ?? null, quarantine: quarantine.commit(), late: late?.commit() ?? null },
+    });
   };
 
   let interrupted = false;
@@ -149,18 +190,25 @@ export async function runDetect(options: DetectOptions): Promise<DetectSummary> 
     try {
       for (const source of sources) {
         if (interrupted) break;
-        const cursor = { name: source.name, lines: 0 };
+        const cursor = { name: source.name, lines: progressOf(source.name)?.lines ?? 0 };
         cursors.push(cursor);
         for await (const chunk of source.chunks()) {
           processor ??= processorFor(chunk.data);
           await processor.consume(cursor, chunk);
+          if (checkpointer !== null) {
+            checkpointer.processed(source.name, cursor.lines, source.counters.bytes, chunk);
+            if (checkpointer.due()) checkpoint();
+          }
         }
         processor?.endSource(cursor);
+        if (!interrupted) checkpointer?.finished(source.name);
       }
     } finally {
       // A completed batch run has seen every event: its windows close. An interrupted one has not.
       counters = await (processor ?? processorFor(null)).finish(interrupted);
     }
+    // Interrupted or complete, the state is saved: a run given the same --state-dir goes on from here.
+    checkpoint();
     await flushOutputs();
   } finally {
     progress.stop();
@@ -182,7 +230,7 @@ export async function runDetect(options: DetectOptions): Promise<DetectSummary> 
   const summary: DetectSummary = {
     inputs: options.inputs,
     lines: c.read,
-    bytes: sources.reduce((n, s) => n + s.counters.bytes, 0),
+    bytes: doneBytes + sources.reduce((n, s) => n + s.counters.bytes, 0),
     parsed: c.parsed,
     skipped: c.skipped,
     skippedBy: c.skippedBy,
@@ -204,7 +252,14 @@ export async function runDetect(options: DetectOptions): Promise<DetectSummary> 
   return summary;
 }
 
-function makeSources(inputs: string[], config: Config): LineSource[] {
+/** Checkpoints resume files by offset: streams (stdin, syslog) cannot be re-read, parallel partitions are not snapshotted. */
+function checkCheckpointable(inputs: string[], config: Config): void {
+  if (config.runtime.workers > 1) throw new TunnelwatchError('TW_USAGE', '--state-dir: checkpoints need one detection thread (--workers 1)');
+  if (config.input.listenSyslog.length > 0) throw new TunnelwatchError('TW_USAGE', '--state-dir: a syslog stream cannot be replayed from a checkpoint; give files');
+  if (inputs.length === 0 || inputs.includes('-')) throw new TunnelwatchError('TW_USAGE', '--state-dir: checkpoints resume files by offset; give file paths, not stdin');
+}
+
+function makeSources(inputs: string[], config: Config, resumeFor: (path: string) => ResumePoint | undefined = () => undefined, warn: (text: string) => void = () => {}): LineSource[] {
   const listen = config.input.listenSyslog;
   if (listen.length > 1) throw new TunnelwatchError('TW_USAGE', '--listen-syslog: one listener per run for now');
   if (listen.length === 1 && inputs.length > 0) throw new TunnelwatchError('TW_USAGE', '--listen-syslog reads from the network: give no input files with it');
@@ -213,7 +268,8 @@ function makeSources(inputs: string[], config: Config): LineSource[] {
   if (config.input.follow && list.includes('-')) throw new TunnelwatchError('TW_USAGE', '--follow needs file paths, not stdin');
   return list.map((path) => {
     if (path === '-') return new StdinSource();
-    return config.input.follow ? new FollowSource(path, parseDuration(config.input.pollInterval)) : new FileSource(path);
+    const resume = resumeFor(path);
+    return config.input.follow ? new FollowSource(path, parseDuration(config.input.pollInterval), resume, warn) : new FileSource(path, resume, warn);
   });
 }
 

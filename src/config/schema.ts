@@ -186,6 +186,11 @@ export const configSchema = z
     state: z
       .object({
         exactDistinctLimit: z.number().int().min(16).max(1_000_000).default(4096).describe('Distinct counts are exact up to this size, then a HyperLogLog (~0.8% error).'),
+        dir: z
+          .string()
+          .optional()
+          .describe('Checkpoint directory: a run given the same directory again resumes where the last one stopped, without losing or repeating alerts.'),
+        checkpointInterval: duration.default('5s').describe('How often a checkpoint is written (also at the end of a run and on SIGTERM/SIGINT).'),
       })
       .strict()
       .prefault({}),

@@ -57,6 +57,16 @@ export class DistinctSubdomainsRule {
     return this.crossing(event, window, key, count, window.distinctExact, client);
   }
 
+  /** Cool-downs in force (key → event time of the last alert), for a checkpoint. */
+  snapshot(): Map<string, number> {
+    return this.lastAlert;
+  }
+
+  restore(lastAlert: Map<string, number>): void {
+    this.lastAlert.clear();
+    for (const [key, time] of lastAlert) this.lastAlert.set(key, time);
+  }
+
   /** Forgets cool-downs that ended before `watermark`, keeping the table bounded by active keys. */
   prune(watermark: number): void {
     for (const [key, time] of this.lastAlert) if (time + this.options.cooldownMs < watermark) this.lastAlert.delete(key);

@@ -28,6 +28,15 @@ export class JsonlFileAlertSink implements AlertSink {
     this.writer.write(toEcsLine(alert));
   }
 
+  /** Durable size of the file, for a checkpoint (see LineFileWriter.commit). */
+  commit(): number {
+    return this.writer.commit();
+  }
+
+  get path(): string {
+    return this.writer.path;
+  }
+
   async close(): Promise<void> {
     this.writer.close();
   }

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, renameSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { newSinkCounters, type SinkCounters } from '../counters.js';
 import { TunnelwatchError } from '../errors.js';
@@ -8,6 +8,11 @@ export interface RotationOptions {
   maxBytes: number;
   /** Rotated files kept as PATH.1 (newest) … PATH.keep; older ones are removed by being renamed over. */
   keep: number;
+  /**
+   * Rotate only in `commit` (checkpointed runs): between two checkpoints the file then only grows,
+   * so recovery can trim it back to the committed size.
+   */
+  onCommitOnly?: boolean;
 }
 
 /**
@@ -47,7 +52,7 @@ export class LineFileWriter {
     try {
       const bytes = Buffer.byteLength(text);
       if (this.fd < 0) this.open();
-      if (this.rotation.maxBytes > 0 && this.size > 0 && this.size + bytes > this.rotation.maxBytes) this.rotate();
+      if (this.rotation.maxBytes > 0 && this.rotation.onCommitOnly !== true && this.size > 0 && this.size + bytes > this.rotation.maxBytes) this.rotate();
       writeSync(this.fd, text);
       this.size += bytes;
       this.counters.written += lines;
@@ -55,6 +60,26 @@ export class LineFileWriter {
       this.counters.failed += lines;
       throw new TunnelwatchError('TW_OUTPUT', `cannot write ${this.path}: ${(error as Error).message}`, { cause: error });
     }
+  }
+
+  /**
+   * Makes everything written so far durable (flush, fsync) and returns the file's size: what a
+   * checkpoint records as committed. A deferred rotation happens here, before the size is taken.
+   */
+  commit(): number {
+    this.flush();
+    if (this.fd < 0) return existsSync(this.path) ? statSync(this.path).size : 0;
+    if (this.rotation.maxBytes > 0 && this.size >= this.rotation.maxBytes) this.rotate();
+    fsyncSync(this.fd);
+    return this.size;
+  }
+
+  /** Recovery: cuts the file back to the size a checkpoint committed (what came after is replayed). */
+  static trimTo(path: string, bytes: number): number {
+    if (!existsSync(path)) return 0;
+    const size = statSync(path).size;
+    if (size > bytes) truncateSync(path, bytes);
+    return Math.max(0, size - bytes);
   }
 
   private open(): void {

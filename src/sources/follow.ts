@@ -12,7 +12,7 @@ import { open, stat, type FileHandle } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SourceCounters } from '../counters.js';
 import type { LineSource } from './source.js';
-import { LineChunker, type TextChunk } from './text-chunk.js';
+import { LineChunker, type ResumePoint, type TextChunk } from './text-chunk.js';
 
 const READ_SIZE = 1 << 20;
 
@@ -26,7 +26,8 @@ export class FollowSource implements LineSource {
   private stopped = false;
   private wake: (() => void) | null = null;
 
-  constructor(readonly name: string, private readonly pollMs = 250) {}
+  /** With a resume point (a checkpoint's), the same file is read on from there; a file rotated meanwhile is read from its start. */
+  constructor(readonly name: string, private readonly pollMs = 250, private readonly resume?: ResumePoint, private readonly warn: (text: string) => void = () => {}) {}
 
   stop(): void {
     this.stopped = true;
@@ -38,8 +39,9 @@ export class FollowSource implements LineSource {
     let ino = -1;
     let position = 0;
     // One source name spans rotations, so offsets keep growing across files: positions stay unique.
-    let base = 0;
-    let chunker = new LineChunker();
+    let base = this.resume?.base ?? 0;
+    let resume = this.resume;
+    let chunker = new LineChunker(base);
     try {
       while (!this.stopped) {
         if (handle === null) {
@@ -48,8 +50,19 @@ export class FollowSource implements LineSource {
             await this.pause();
             continue;
           }
-          ino = (await handle.stat()).ino;
+          const { dev, ino: fileIno } = await handle.stat();
+          ino = fileIno;
           position = 0;
+          if (resume !== undefined) {
+            if (resume.dev === dev && resume.ino === ino) position = resume.fileOffset;
+            else {
+              this.warn(`tunnelwatch: ${this.name} was rotated while tunnelwatch was stopped: reading the new file from its start`);
+              base += resume.fileOffset;
+            }
+            resume = undefined;
+            this.counters.bytes = position;
+          }
+          chunker = new LineChunker(base + position, undefined, { dev, ino, base });
         }
         // Read everything currently available.
         let readAny = false;
@@ -72,7 +85,6 @@ export class FollowSource implements LineSource {
           const last = chunker.end();
           if (last !== null) yield last;
           base += position;
-          chunker = new LineChunker(base);
           await handle.close();
           handle = null;
           this.counters.rotations++;
@@ -82,8 +94,8 @@ export class FollowSource implements LineSource {
           const last = chunker.end();
           if (last !== null) yield last;
           base += position;
-          chunker = new LineChunker(base);
           position = 0;
+          chunker = new LineChunker(base, undefined, { dev: (await handle.stat()).dev, ino, base });
           this.counters.truncations++;
           continue;
         }

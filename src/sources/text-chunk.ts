@@ -10,13 +10,30 @@ export interface TextChunk {
   data: Buffer;
   /** Byte offset of `data[0]` in the source. */
   offset: number;
+  /** For file sources: which file the bytes are from, so a checkpoint can resume after them. */
+  file?: FileOrigin;
+}
+
+/**
+ * A file's identity and where its bytes sit in the source's offsets: file byte `k` is source
+ * offset `base + k` (a followed file's offsets keep growing across rotations).
+ */
+export interface FileOrigin {
+  dev: number;
+  ino: number;
+  base: number;
+}
+
+/** Where a file source resumes: after `fileOffset` bytes of the file with this identity. */
+export interface ResumePoint extends FileOrigin {
+  fileOffset: number;
 }
 
 /** Cuts a byte stream into chunks of whole lines, carrying the partial tail to the next buffer. */
 export class LineChunker {
   private pending: Buffer | null = null;
 
-  constructor(private offset = 0, private readonly maxPendingBytes = 1 << 20) {}
+  constructor(private offset = 0, private readonly maxPendingBytes = 1 << 20, private readonly file?: FileOrigin) {}
 
   /**
    * Returns the complete lines in `pending + data`, or null if there is none yet.
@@ -50,7 +67,7 @@ export class LineChunker {
   }
 
   private emit(data: Buffer): TextChunk {
-    const chunk: TextChunk = { data, offset: this.offset };
+    const chunk: TextChunk = this.file === undefined ? { data, offset: this.offset } : { data, offset: this.offset, file: this.file };
     this.offset += data.length;
     return chunk;
   }

@@ -11,6 +11,14 @@ const P = 14;
 const M = 1 << P;
 const ALPHA = 0.7213 / (1 + 1.079 / M);
 
+/** A counter's state for a checkpoint (see src/state/). */
+export interface DistinctCounterState {
+  first: string | null;
+  exact: Set<string> | null;
+  registers: Uint8Array | null;
+  samples: string[];
+}
+
 export class DistinctCounter {
   /**
    * Most counters in the state (one per client per domain per window) only
@@ -46,6 +54,20 @@ export class DistinctCounter {
     if (this.first === value) return false;
     this.exact = new Set([this.first, value]);
     return true;
+  }
+
+  /** The live state, for a checkpoint serialised at once (it is not copied). */
+  snapshot(): DistinctCounterState {
+    return { first: this.first, exact: this.exact, registers: this.registers, samples: this.samplesKept };
+  }
+
+  static restore(exactLimit: number, state: DistinctCounterState): DistinctCounter {
+    const c = new DistinctCounter(Math.max(exactLimit, 1));
+    c.first = state.first;
+    c.exact = state.exact;
+    c.registers = state.registers;
+    c.samplesKept = state.samples;
+    return c;
   }
 
   get size(): number {

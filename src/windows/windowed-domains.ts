@@ -17,8 +17,8 @@
  * window's counts.
  */
 import type { DnsEvent } from '../event.js';
-import type { EvidenceTally } from '../scoring/tally.js';
-import { DistinctCounter } from './distinct-counter.js';
+import { EvidenceTally } from '../scoring/tally.js';
+import { DistinctCounter, type DistinctCounterState } from './distinct-counter.js';
 import { latestWindowStart, type WindowSpec } from './window-spec.js';
 
 /** `DomainWindow.add` result bits. */
@@ -43,7 +43,7 @@ export class DomainWindow {
   private sketchShares: Map<number, number> | null = null;
   private samplesKept: string[] = [];
   /** Running distinct counts per client, kept only for per-client rules. */
-  readonly clientCounts: Map<number, number> | null;
+  clientCounts: Map<number, number> | null;
   /** Bit per rule that has crossed for this domain in this window. */
   crossed = 0;
   /** Bits per client of the per-client rules that have crossed. */
@@ -64,6 +64,41 @@ export class DomainWindow {
 
   get end(): number {
     return this.start + this.spec.lengthMs;
+  }
+
+  /** The live state, for a checkpoint serialised at once (v8 serialisation keeps Maps and Sets). */
+  snapshot(): DomainWindowState {
+    return {
+      domain: this.registeredDomain,
+      start: this.start,
+      queries: this.queries,
+      askers: this.askers,
+      hasApex: this.hasApex,
+      sketch: this.sketch === null ? null : this.sketch.snapshot(),
+      sketchShares: this.sketchShares,
+      samplesKept: this.samplesKept,
+      clientCounts: this.clientCounts,
+      crossed: this.crossed,
+      clientCrossed: this.clientCrossed,
+      alerted: this.alerted,
+      tally: this.tally === null ? null : { ...this.tally },
+    };
+  }
+
+  static restore(spec: WindowSpec, exactLimit: number, s: DomainWindowState): DomainWindow {
+    const w = new DomainWindow(spec, s.domain, s.start, exactLimit, false);
+    w.queries = s.queries;
+    w.askers = s.askers;
+    w.hasApex = s.hasApex;
+    w.sketch = s.sketch === null ? null : DistinctCounter.restore(0, s.sketch);
+    w.sketchShares = s.sketchShares;
+    w.samplesKept = s.samplesKept;
+    w.clientCounts = s.clientCounts;
+    w.crossed = s.crossed;
+    w.clientCrossed = s.clientCrossed;
+    w.alerted = s.alerted;
+    w.tally = s.tally === null ? null : Object.assign(new EvidenceTally(), s.tally);
+    return w;
   }
 
   get distinctSubdomains(): number {
@@ -159,6 +194,22 @@ export class DomainWindow {
   }
 }
 
+export interface DomainWindowState {
+  domain: string;
+  start: number;
+  queries: number;
+  askers: Map<string, number | Set<number>> | null;
+  hasApex: boolean;
+  sketch: DistinctCounterState | null;
+  sketchShares: Map<number, number> | null;
+  samplesKept: string[];
+  clientCounts: Map<number, number> | null;
+  crossed: number;
+  clientCrossed: Map<number, number> | null;
+  alerted: boolean;
+  tally: Record<string, unknown> | null;
+}
+
 /** Called once per (event, open window) with what the event changed (`add`'s bits). */
 export type WindowVisitor = (window: DomainWindow, client: number, changed: number) => void;
 
@@ -231,6 +282,28 @@ export class WindowedDomains {
 
   get openWindows(): number {
     return this.byStart.size;
+  }
+
+  /** Every open window, oldest start first and in opening order within a start (the order closing visits them). */
+  snapshot(): DomainWindowState[] {
+    const out: DomainWindowState[] = [];
+    for (const start of [...this.byStart.keys()].sort((a, b) => a - b)) for (const w of this.byStart.get(start)!) out.push(w.snapshot());
+    return out;
+  }
+
+  /** Replaces the state with a checkpoint's (this instance must be fresh). */
+  restore(windows: DomainWindowState[]): void {
+    for (const s of windows) {
+      const w = DomainWindow.restore(this.spec, this.exactLimit, s);
+      let list = this.byDomain.get(w.registeredDomain);
+      if (list === undefined) this.byDomain.set(w.registeredDomain, (list = []));
+      list.push(w);
+      let starts = this.byStart.get(w.start);
+      if (starts === undefined) this.byStart.set(w.start, (starts = []));
+      starts.push(w);
+      this.domainWindows++;
+      if (w.end < this.nextEnd) this.nextEnd = w.end;
+    }
   }
 
   private open(domain: string, start: number): DomainWindow {

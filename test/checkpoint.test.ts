@@ -1,0 +1,151 @@
+/**
+ * Checkpoints and recovery: the crash test of the durability issue (kill -9 at 20 seeded moments
+ * of a run over a two-million-line log; the final alert file and counts equal an uninterrupted
+ * run's), torn and garbled checkpoints, and a changed configuration.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { CheckpointStore } from '../src/state/checkpoint-store.js';
+import { TunnelwatchError } from '../src/errors.js';
+import { repoPath, seededRandom, withTmpDir } from './helpers.js';
+
+const CLI = repoPath('dist/src/cli.js');
+
+/** Alert lines without the wall-clock `event.created`, in file order. */
+function alertDocs(path: string): string[] {
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => {
+      const doc = JSON.parse(l) as { event: Record<string, unknown> };
+      delete doc.event.created;
+      return JSON.stringify(doc);
+    });
+}
+
+function counts(stderr: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const key of ['lines read', 'parsed', 'skipped', 'quarantined', 'late', 'alerts']) {
+    const m = new RegExp(`^  ${key} +(\\d+)`, 'm').exec(stderr);
+    assert.ok(m !== null, `summary has ${key}: ${stderr}`);
+    out[key] = Number(m[1]);
+  }
+  return out;
+}
+
+function detect(args: string[], cwd: string): { status: number | null; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, 'detect', ...args], { cwd, encoding: 'utf8' });
+  return { status: r.status, stderr: r.stderr };
+}
+
+test('kill -9 at 20 seeded moments, restart each time: the alert file and the counts equal one uninterrupted run', { timeout: 300_000 }, () =>
+  withTmpDir(async (dir) => {
+    const log = join(dir, 'query.log');
+    const fd = openSync(log, 'w');
+    const sim = spawnSync(process.execPath, [CLI, 'simulate', '--seed', '5', '--duration', '200m', '--rate', '10000', '--lines', '2000000'], {
+      stdio: ['ignore', fd, 'pipe'],
+    });
+    closeSync(fd);
+    assert.equal(sim.status, 0, String(sim.stderr));
+    // A few malformed lines, so quarantine is replayed too.
+    writeFileSync(log, 'garbage line one\n\u0000\u0001 not a query\n', { flag: 'a' });
+
+    const reference = detect([log, '--alerts', join(dir, 'ref.jsonl'), '--quarantine', join(dir, 'ref-q.jsonl')], dir);
+    assert.equal(reference.status, 0, reference.stderr);
+
+    const args = [log, '--alerts', join(dir, 'a.jsonl'), '--quarantine', join(dir, 'q.jsonl'), '--state-dir', join(dir, 'state'), '--checkpoint-interval', '200ms'];
+    const rng = seededRandom(20261123);
+    let resumedRuns = 0;
+    for (let kill = 0; kill < 20; kill++) {
+      const child = spawn(process.execPath, [CLI, 'detect', ...args], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      const delay = 700 + Math.floor(rng() * 1500);
+      const timer = setTimeout(() => child.kill('SIGKILL'), delay);
+      const code = await exited;
+      clearTimeout(timer);
+      if (stderr.includes('resuming from the checkpoint')) resumedRuns++;
+      // Killed (null), or finished early (0): never an error.
+      assert.ok(code === null || code === 0, `run ${kill} exited ${code}: ${stderr}`);
+    }
+    assert.ok(resumedRuns >= 10, `most restarts resumed from a checkpoint (${resumedRuns})`);
+    const last = detect(args, dir);
+    assert.equal(last.status, 0, last.stderr);
+
+    assert.deepEqual(counts(last.stderr), counts(reference.stderr));
+    const expected = alertDocs(join(dir, 'ref.jsonl'));
+    assert.ok(expected.length >= 2, 'the simulated tunnels alert');
+    assert.deepEqual(alertDocs(join(dir, 'a.jsonl')), expected);
+    assert.deepEqual(readFileSync(join(dir, 'q.jsonl'), 'utf8'), readFileSync(join(dir, 'ref-q.jsonl'), 'utf8'));
+
+    // A finished run's state resumes to nothing new.
+    const again = detect(args, dir);
+    assert.equal(again.status, 0, again.stderr);
+    assert.deepEqual(alertDocs(join(dir, 'a.jsonl')), expected);
+  }),
+);
+
+test('a torn or garbled newest checkpoint is detected, named, and the previous good one used', () =>
+  withTmpDir((dir) => {
+    const store = new CheckpointStore(dir);
+    store.save({ n: 1, data: new Map([['a', new Set([1, 2])]]) });
+    store.save({ n: 2 });
+    const third = store.save({ n: 3, big: 'x'.repeat(1000) });
+    assert.deepEqual(new CheckpointStore(dir).load<{ n: number }>()?.state.n, 3);
+
+    // Torn: the newest file cut short.
+    const bytes = readFileSync(third);
+    writeFileSync(third, bytes.subarray(0, bytes.length - 100));
+    const loaded = new CheckpointStore(dir).load<{ n: number }>()!;
+    assert.equal(loaded.state.n, 2);
+    assert.equal(loaded.rejected.length, 1);
+    assert.match(loaded.rejected[0]!.reason, /truncated/);
+
+    // Garbled: one payload byte flipped in the next one.
+    const second = join(dir, loaded.file);
+    const b2 = readFileSync(second);
+    b2.writeUInt8(b2.readUInt8(b2.length - 1) ^ 0xff, b2.length - 1);
+    writeFileSync(second, b2);
+    const first = new CheckpointStore(dir).load<{ n: number; data: Map<string, Set<number>> }>()!;
+    assert.equal(first.state.n, 1);
+    assert.deepEqual([...first.state.data.get('a')!], [1, 2], 'Maps and Sets survive');
+    assert.deepEqual(first.rejected.map((r) => r.reason), [first.rejected[0]!.reason, 'checksum mismatch']);
+
+    // Nothing usable at all: a clear error, not a silent fresh start.
+    writeFileSync(join(dir, first.file), 'not a checkpoint');
+    assert.throws(() => new CheckpointStore(dir).load(), (e: unknown) => e instanceof TunnelwatchError && /no usable checkpoint/.test(e.message));
+    // A save after a crash mid-write leaves no stray temporary file behind.
+    writeFileSync(join(dir, 'checkpoint-000000000009.bin.tmp'), 'partial');
+    new CheckpointStore(dir).save({ n: 10 });
+    assert.ok(!readdirSync(dir).some((f) => f.endsWith('.tmp')));
+  }));
+
+test('detect says which checkpoint it skipped and replays from the one before, to the same alerts; a different configuration is refused with exit 3', () =>
+  withTmpDir((dir) => {
+    const log = join(dir, 'q.log');
+    const fd = openSync(log, 'w');
+    spawnSync(process.execPath, [CLI, 'simulate', '--duration', '20m', '--rate', '3000'], { stdio: ['ignore', fd, 'ignore'] });
+    closeSync(fd);
+    const reference = detect([log, '--alerts', join(dir, 'ref.jsonl'), '--quarantine', join(dir, 'ref-q.jsonl')], dir);
+    assert.equal(reference.status, 0, reference.stderr);
+    const state = join(dir, 'state');
+    // A checkpoint after every 1 MiB chunk, and the final one.
+    const base = [log, '--alerts', join(dir, 'a.jsonl'), '--quarantine', join(dir, 'q.jsonl'), '--state-dir', state, '--checkpoint-interval', '1ms'];
+    assert.equal(detect(base, dir).status, 0);
+    const files = readdirSync(state).filter((f) => f.endsWith('.bin')).sort();
+    assert.equal(files.length, 3, files.join(' '));
+    // The final checkpoint is garbled: the run before the last chunk is replayed from the one before it.
+    writeFileSync(join(state, files[2]!), 'garbled');
+    const r = detect(base, dir);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, new RegExp(`checkpoint ${files[2]} in .* is unusable \\(not a tunnelwatch checkpoint.*resuming from the previous one, ${files[1]}`));
+    assert.deepEqual(counts(r.stderr), counts(reference.stderr));
+    assert.deepEqual(alertDocs(join(dir, 'a.jsonl')), alertDocs(join(dir, 'ref.jsonl')));
+    const changed = detect([...base, '--threshold', '50'], dir);
+    assert.equal(changed.status, 3, changed.stderr);
+    assert.match(changed.stderr, /other windows, rules, scoring or input settings/);
+  }));
