@@ -66,6 +66,10 @@ export interface DnsEvent {
   answerCount?: number;
   responseBytes?: number;
   queryBytes?: number;
+  /** Types of the answer records, in order (`CNAME`, `A`); sources that carry the response message. */
+  answerTypes?: string[];
+  /** Response time minus query time, milliseconds; sources that see both (dnstap). */
+  latencyMs?: number;
 
   position: SourcePosition;
 }
