@@ -16,6 +16,7 @@ import { ParquetAggregateSink } from '../sinks/parquet-aggregates.js';
 import { FileSource, StdinSource } from '../sources/file.js';
 import { FollowSource } from '../sources/follow.js';
 import { SyslogSource } from '../sources/syslog.js';
+import { DnstapListener, parseDnstapEndpoint, type ConnectionStats } from '../sources/dnstap-listener.js';
 import { SyslogAlertSink } from '../sinks/syslog-sink.js';
 import { WebhookAlertSink } from '../sinks/webhook.js';
 import type { LineSource } from '../sources/source.js';
@@ -59,7 +60,7 @@ export interface DetectSummary {
 const FLUSH_EVERY_MS = 1000;
 
 export async function runDetect(options: DetectOptions): Promise<DetectSummary> {
-  const { config } = options;
+  const config = withListenerFormat(options.config);
   const log = options.log ?? ((text: string) => process.stderr.write(text + '\n'));
   const started = performance.now();
 
@@ -95,7 +96,7 @@ export async function runDetect(options: DetectOptions): Promise<DetectSummary> 
     late: late === null ? undefined : (event) => late.write(JSON.stringify(event)),
     quarantine,
   };
-  const sources = makeSources(options.inputs, config);
+  const sources = makeSources(options.inputs, config, log);
   // Made at the first chunk, so an `auto` format can be read off the input.
   let processor: Processor | null = null;
   const processorFor = (sample: Buffer | null): Processor => {
@@ -201,7 +202,22 @@ export async function runDetect(options: DetectOptions): Promise<DetectSummary> 
   return summary;
 }
 
-function makeSources(inputs: string[], config: Config): LineSource[] {
+/** A dnstap listener's input is dnstap whatever its first bytes (a READY frame, not a file's START). */
+function withListenerFormat(config: Config): Config {
+  if (config.input.listenDnstap.length === 0 || config.input.format === 'dnstap') return config;
+  if (config.input.format !== 'auto') throw new TunnelwatchError('TW_USAGE', `--listen-dnstap receives dnstap: --format ${config.input.format} does not apply`);
+  return { ...config, input: { ...config.input, format: 'dnstap' } };
+}
+
+function makeSources(inputs: string[], config: Config, log: (text: string) => void): LineSource[] {
+  const dnstap = config.input.listenDnstap;
+  if (dnstap.length > 0) {
+    if (inputs.length > 0) throw new TunnelwatchError('TW_USAGE', '--listen-dnstap reads from the network: give no input files with it');
+    if (config.input.listenSyslog.length > 0) throw new TunnelwatchError('TW_USAGE', '--listen-dnstap and --listen-syslog: one kind of listener per run');
+    const onConnectionClosed = (c: ConnectionStats): void =>
+      log(`tunnelwatch: ${c.stream} closed ${c.state === 'stopped' ? 'after STOP' : `in state ${c.state}`}: ${c.bytes} bytes, ${c.frames} frames (${c.dataFrames} data), ${c.errors} errors`);
+    return [new DnstapListener({ endpoints: dnstap.map(parseDnstapEndpoint), onConnectionClosed })];
+  }
   const listen = config.input.listenSyslog;
   if (listen.length > 1) throw new TunnelwatchError('TW_USAGE', '--listen-syslog: one listener per run for now');
   if (listen.length === 1 && inputs.length > 0) throw new TunnelwatchError('TW_USAGE', '--listen-syslog reads from the network: give no input files with it');
