@@ -244,7 +244,9 @@ export class DnstapListener implements LineSource {
 
   private bind(endpoint: DnstapEndpoint): Promise<{ endpoint: string; port?: number }> {
     const name = endpointName(endpoint);
-    const server = createServer((socket) => this.accept(socket, name));
+    // Connections are named after the bound address (the real port when 0 was asked for).
+    let boundName = name;
+    const server = createServer((socket) => this.accept(socket, boundName));
     server.maxConnections = this.maxConnections;
     this.servers.push({ server, endpoint });
     if (endpoint.kind === 'unix') removeSocketFile(endpoint.path);
@@ -263,7 +265,9 @@ export class DnstapListener implements LineSource {
           resolve({ endpoint: name });
         } else {
           const address = server.address();
-          resolve({ endpoint: name, port: typeof address === 'object' && address !== null ? address.port : endpoint.port });
+          const port = typeof address === 'object' && address !== null ? address.port : endpoint.port;
+          boundName = endpointName({ ...endpoint, port });
+          resolve({ endpoint: boundName, port });
         }
         if (this.stopped) server.close();
       };
