@@ -14,7 +14,7 @@
  * content type is refused (connection closed, counted as an error).
  *
  * Every connection is a stream of its own: its bytes are queued unchanged as chunks named
- * `<listener>#<n>`, and the record decoder keeps a reader and a pairing table per stream name; the
+ * `<endpoint>#<n>` (n counts the endpoint's connections from 1), and the record decoder keeps a reader and a pairing table per stream name; the
  * chunk that ends a connection carries `endOfStream`, so the decoder flushes it (a frame cut short
  * is quarantined as truncated, waiting queries are emitted). Offsets are byte offsets in the
  * connection. The receiver reads the framing itself (data frames only measured, never copied) to
@@ -138,7 +138,6 @@ export class DnstapListener implements LineSource {
   private readonly open = new Map<Socket, Connection>();
   private readonly closed: ConnectionStats[] = [];
   private readonly paused = new Set<Socket>();
-  private serial = 0;
 
   constructor(options: DnstapListenerOptions) {
     if (options.endpoints.length === 0) throw new TunnelwatchError('TW_USAGE', 'dnstap listener: no endpoint');
@@ -246,7 +245,8 @@ export class DnstapListener implements LineSource {
     const name = endpointName(endpoint);
     // Connections are named after the bound address (the real port when 0 was asked for).
     let boundName = name;
-    const server = createServer((socket) => this.accept(socket, boundName));
+    let serial = 0;
+    const server = createServer((socket) => this.accept(socket, `${boundName}#${++serial}`));
     server.maxConnections = this.maxConnections;
     this.servers.push({ server, endpoint });
     if (endpoint.kind === 'unix') removeSocketFile(endpoint.path);
@@ -276,13 +276,13 @@ export class DnstapListener implements LineSource {
     });
   }
 
-  private accept(socket: Socket, endpoint: string): void {
+  private accept(socket: Socket, stream: string): void {
     if (this.stopped) {
       socket.destroy();
       return;
     }
     this.counters.connections++;
-    const conn = new Connection(`${endpoint}#${++this.serial}`, socket, this.maxFrameBytes, this.counters);
+    const conn = new Connection(stream, socket, this.maxFrameBytes, this.counters);
     this.open.set(socket, conn);
     socket.on('data', (data: Buffer) => {
       if (this.stopped || !conn.stats.open) return;
