@@ -146,15 +146,18 @@ export function readDnsMessage(bytes: Uint8Array, tcp: boolean): DnsFacts | DnsP
 
 const HEADER_BYTES = 12;
 const MAX_NAME_WIRE_BYTES = 255;
+/** Presentation form of a name: at most 4 characters (`\DDD`) per byte. */
+const scratch = Buffer.alloc(4 * MAX_NAME_WIRE_BYTES);
 
 /**
  * The first question's name, from the wire, in BIND presentation form: `. ; \ " ( ) @ $` escaped
  * with a backslash, bytes outside 0x21–0x7e as `\DDD`. Null for a compression pointer (there is
- * nothing before the first question to point to) or a name past 255 bytes.
+ * nothing before the first question to point to) or a name past 255 bytes. Written byte by byte
+ * into a scratch buffer and decoded once (latin1: one character per byte).
  */
 export function questionName(buf: Buffer): string | null {
   let i = HEADER_BYTES;
-  let out = '';
+  let n = 0;
   let wire = 1;
   for (;;) {
     if (i >= buf.length) return null;
@@ -164,35 +167,21 @@ export function questionName(buf: Buffer): string | null {
     if ((length & 0xc0) !== 0 || i + length > buf.length) return null;
     wire += length + 1;
     if (wire > MAX_NAME_WIRE_BYTES) return null;
-    if (out.length > 0) out += '.';
-    out += presentationLabel(buf, i, i + length);
-    i += length;
-  }
-  return out === '' ? '.' : out;
-}
-
-function presentationLabel(buf: Buffer, start: number, end: number): string {
-  let plain = true;
-  for (let i = start; i < end; i++) {
-    if (needsEscape(buf[i]!)) {
-      plain = false;
-      break;
+    if (n > 0) scratch[n++] = 0x2e;
+    for (const end = i + length; i < end; i++) {
+      const c = buf[i]!;
+      if (c <= 0x20 || c >= 0x7f) {
+        scratch[n++] = 0x5c;
+        scratch[n++] = 0x30 + Math.floor(c / 100);
+        scratch[n++] = 0x30 + (Math.floor(c / 10) % 10);
+        scratch[n++] = 0x30 + (c % 10);
+      } else {
+        if (isSpecial(c)) scratch[n++] = 0x5c;
+        scratch[n++] = c;
+      }
     }
   }
-  // Most labels need no escape: one latin1 decode instead of a character loop.
-  if (plain) return buf.toString('latin1', start, end);
-  let out = '';
-  for (let i = start; i < end; i++) {
-    const c = buf[i]!;
-    if (c <= 0x20 || c >= 0x7f) out += '\\' + String(c).padStart(3, '0');
-    else if (isSpecial(c)) out += '\\' + String.fromCharCode(c);
-    else out += String.fromCharCode(c);
-  }
-  return out;
-}
-
-function needsEscape(c: number): boolean {
-  return c <= 0x20 || c >= 0x7f || isSpecial(c);
+  return n === 0 ? '.' : scratch.toString('latin1', 0, n);
 }
 
 /** The characters BIND escapes with a backslash in presentation form. */
