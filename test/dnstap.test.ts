@@ -72,7 +72,10 @@ function checkAgainstDnstapRead(out: Collected, read: ReadMessage[], queryType: 
     assert.equal(e.answerCount, r.answerTypes.length, where);
     assert.deepEqual(e.answerTypes, r.answerTypes, where);
     assert.equal(e.responseBytes, r.size, where);
-    assert.ok(e.latencyMs !== undefined && Math.abs(e.latencyMs - (r.timeMs - q.timeMs)) < 1, `${where}: latency ${e.latencyMs} vs ${r.timeMs - q.timeMs}`);
+    // dnstap-read's one-line time of a response is its response_time only when the frame has no
+    // query_time (BIND's CLIENT_RESPONSE); a RESOLVER_RESPONSE carries both and shows the query's.
+    if (responseType === 'CLIENT_RESPONSE') assert.ok(e.latencyMs !== undefined && Math.abs(e.latencyMs - (r.timeMs - q.timeMs)) < 1, `${where}: latency ${e.latencyMs} vs ${r.timeMs - q.timeMs}`);
+    else assert.ok(e.latencyMs !== undefined && e.latencyMs >= 0 && e.latencyMs < 5000, `${where}: latency ${e.latencyMs}`);
     assert.equal(e.position.source, 'test.dnstap');
   }
 }
