@@ -83,8 +83,8 @@ const TYPE_SKIPS: readonly (Rejection | undefined)[] = [
   Rejection.of('auth_response', true),
   Rejection.of('resolver_query', true),
   Rejection.of('resolver_response', true),
-  Rejection.of('client_query', true),
-  Rejection.of('client_response', true),
+  undefined, // CLIENT_QUERY and CLIENT_RESPONSE are always read
+  undefined,
   Rejection.of('forwarder_query', true),
   Rejection.of('forwarder_response', true),
   Rejection.of('stub_query', true),

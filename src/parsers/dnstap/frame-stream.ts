@@ -88,8 +88,6 @@ export class FrameStreamReader {
   private need = 0;
   /** Source offset of the next byte to be pushed. */
   private position = 0;
-  /** Frames reported (data, control and bad), for counters. */
-  frames = 0;
 
   constructor(options: FrameReaderOptions = {}) {
     this.maxFrameBytes = Math.max(MAX_CONTROL_FRAME_BYTES, options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
@@ -181,7 +179,6 @@ export class FrameStreamReader {
     if (partial) {
       const parts: Buffer[] = [this.head.subarray(0, this.headFill)];
       if (this.body !== null) parts.push(this.body.subarray(0, Math.min(this.bodyFill, BAD_FRAME_SAMPLE_BYTES)));
-      this.frames++;
       handler.badFrame('truncated_frame', Buffer.concat(parts), this.frameOffset);
     }
     this.reset();
@@ -194,14 +191,12 @@ export class FrameStreamReader {
     const tooLarge = length > this.maxFrameBytes;
     const badControl = control && (length < 4 || length > MAX_CONTROL_FRAME_BYTES);
     if (tooLarge || badControl) {
-      this.frames++;
       const sample = Buffer.concat([this.head.subarray(0, this.headFill), data.subarray(i, i + Math.min(length, BAD_FRAME_SAMPLE_BYTES))]);
       handler.badFrame(tooLarge ? 'frame_too_large' : 'bad_control_frame', sample, this.frameOffset);
       this.passOver(length);
       return;
     }
     if (!control && !this.keepData) {
-      this.frames++;
       handler.dataFrame(EMPTY, length, this.frameOffset);
       this.passOver(length);
       return;
@@ -227,7 +222,6 @@ export class FrameStreamReader {
     const control = this.control;
     const offset = this.frameOffset;
     const headBytes = this.headFill;
-    this.frames++;
     if (!control) {
       this.reset();
       handler.dataFrame(body, body.length, offset);
