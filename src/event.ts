@@ -66,9 +66,9 @@ export interface DnsEvent {
   answerCount?: number;
   responseBytes?: number;
   queryBytes?: number;
-  /** Types of the answer records, in order (`CNAME`, `A`); sources that carry the response message. */
+  /** Types of the answer records, each once, in order of first appearance (pcap: when the answer section decoded). */
   answerTypes?: string[];
-  /** Response time minus query time, milliseconds; sources that see both (dnstap). */
+  /** Response capture time minus query capture time, ms (pcap: only for a query paired with its response). */
   latencyMs?: number;
 
   position: SourcePosition;

@@ -155,7 +155,9 @@ export interface ReadMessage {
   status: string;
   dnsFlags: string;
   edns: { flags: string | null; COOKIE?: string } | null;
+  /** Each type once, in order of first appearance. */
   answerTypes: string[];
+  answerCount: number;
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -202,7 +204,8 @@ export function dnstapRead(fixture: string): ReadMessage[] {
       status: data.status as string,
       dnsFlags: (data.flags as string | null) ?? '',
       edns: opt?.EDNS ?? null,
-      answerTypes: answers.map((rr) => rr.split(/\s+/)[3]!),
+      answerCount: answers.length,
+      answerTypes: [...new Set(answers.map((rr) => rr.split(/\s+/)[3]!))],
     };
   });
 }

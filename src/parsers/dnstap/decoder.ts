@@ -19,7 +19,7 @@
  * Mapping (the resolver's own queries map the same way: the resolver is the client, the authority
  * the server): time = query_time (epoch ms); client = query_address, query_port;
  * server = response_address; name, type, class, id and flags from query_message; queryBytes = its
- * length. From the response: rcode, answerCount, answerTypes, responseBytes, and latencyMs =
+ * length. From the response: rcode, answerCount, answerTypes (each type once), responseBytes, and latencyMs =
  * response_time − query_time of the paired query.
  */
 import { newEvent, type DnsEvent } from '../../event.js';

@@ -21,6 +21,7 @@ export interface DnsFacts {
   /** With the EDNS extended bits (`BADVERS`, `BADCOOKIE`). */
   rcode: string;
   answerCount: number;
+  /** Each type once, in order of first appearance (as the pcap decoder fills DnsEvent.answerTypes). */
   answerTypes: string[];
 }
 
@@ -99,6 +100,11 @@ interface OptRecord {
 /** The facts of one DNS message, or why it has none. `tcp`: it came over TCP (BIND's `T` flag). */
 export function readDnsMessage(bytes: Uint8Array, tcp: boolean): DnsFacts | DnsProblem {
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buf.length < HEADER_BYTES) return 'bad_dns_message';
+  // A question takes at least 5 bytes and a record 11: larger counts cannot be real, and dns-packet
+  // would first allocate an array of each count (up to 4 × 65,535 slots for one hostile message).
+  const records = buf.readUInt16BE(6) + buf.readUInt16BE(8) + buf.readUInt16BE(10);
+  if (HEADER_BYTES + buf.readUInt16BE(4) * 5 + records * 11 > buf.length) return 'bad_dns_message';
   let packet: dnsPacket.DecodedPacket;
   try {
     packet = dnsPacket.decode(buf);
@@ -130,8 +136,11 @@ export function readDnsMessage(bytes: Uint8Array, tcp: boolean): DnsFacts | DnsP
   const rcode = code < 16 ? ((packet as unknown as { rcode: string }).rcode ?? '') : (EXTENDED_RCODES[code] ?? `RCODE${code}`);
 
   const answers = packet.answers ?? [];
-  const answerTypes = new Array<string>(answers.length);
-  for (let i = 0; i < answers.length; i++) answerTypes[i] = typeMnemonic(answers[i]!.type as string);
+  const answerTypes: string[] = [];
+  for (const answer of answers) {
+    const type = typeMnemonic(answer.type as string);
+    if (!answerTypes.includes(type)) answerTypes.push(type);
+  }
   return {
     id: packet.id ?? 0,
     qname,
