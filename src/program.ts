@@ -31,6 +31,7 @@ interface DetectCliOptions {
   threshold?: number;
   workers?: number;
   listenSyslog?: string;
+  listenDnstap?: string[];
   webhook?: string;
   syslog?: string;
   stateDir?: string;
@@ -79,6 +80,7 @@ export function resolveDetectConfig(o: DetectCliOptions): Config {
   if (o.stateDir !== undefined) raw.state.dir = o.stateDir;
   if (o.checkpointInterval !== undefined) raw.state.checkpointInterval = o.checkpointInterval;
   if (o.listenSyslog !== undefined) raw.input.listenSyslog = [o.listenSyslog];
+  if (o.listenDnstap !== undefined && o.listenDnstap.length > 0) raw.input.listenDnstap = o.listenDnstap;
   if (o.webhook !== undefined) raw.output.webhook = o.webhook;
   if (o.syslog !== undefined) raw.output.syslog = o.syslog;
   if (o.threshold !== undefined) {
@@ -126,6 +128,7 @@ Try:  tunnelwatch demo                                  simulate a log with tunn
     .option('--window <length/slide>', 'window spec, repeatable (default 10m/5m); rules use the first', collect)
     .option('--threshold <n>', 'distinct-subdomain threshold: of every distinct-subdomain rule and of the score\'s distinct-subdomain term (default 180)', intArg('--threshold', 1))
     .option('--listen-syslog <url>', 'receive log lines as syslog messages instead of files: udp://HOST:PORT or tcp://HOST:PORT')
+    .option('--listen-dnstap <endpoint>', 'receive dnstap (Frame Streams) from a DNS server instead of files: unix:/path/to/socket or tcp:HOST:PORT, repeatable', collect)
     .option('--webhook <url>', 'also POST alerts in batches to this http(s) URL (retried; spilled to disk while down)')
     .option('--syslog <url>', 'also send alerts as RFC 5424 syslog: udp://HOST:PORT or tcp://HOST:PORT, ?format=cef for CEF')
     .option('--workers <n>', 'detection worker threads, each owning a partition of registered domains (default 1: all in the main thread)', intArg('--workers', 1))

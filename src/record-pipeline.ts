@@ -23,7 +23,9 @@ export class RecordPipeline implements DecodedRecords {
 
   consume(cursor: SourceCursor, chunk: TextChunk): void {
     this.cursor = cursor;
-    this.decoder.push(chunk.data, chunk.offset, cursor.name, this);
+    const stream = chunk.stream ?? cursor.name;
+    if (chunk.data.length > 0) this.decoder.push(chunk.data, chunk.offset, stream, this);
+    if (chunk.endOfStream === true) this.decoder.end(stream, this);
   }
 
   /** The source is exhausted: the decoder flushes what it still holds. */

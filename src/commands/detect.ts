@@ -16,6 +16,7 @@ import { ParquetAggregateSink } from '../sinks/parquet-aggregates.js';
 import { FileSource, StdinSource } from '../sources/file.js';
 import { FollowSource } from '../sources/follow.js';
 import { SyslogSource } from '../sources/syslog.js';
+import { DnstapListener, parseDnstapEndpoint, type ConnectionStats } from '../sources/dnstap-listener.js';
 import { SyslogAlertSink } from '../sinks/syslog-sink.js';
 import { WebhookAlertSink } from '../sinks/webhook.js';
 import type { LineSource } from '../sources/source.js';
@@ -63,7 +64,7 @@ export interface DetectSummary {
 const FLUSH_EVERY_MS = 1000;
 
 export async function runDetect(options: DetectOptions): Promise<DetectSummary> {
-  const { config } = options;
+  const config = withListenerFormat(options.config);
   const log = options.log ?? ((text: string) => process.stderr.write(text + '\n'));
   const started = performance.now();
 
@@ -114,7 +115,7 @@ export async function runDetect(options: DetectOptions): Promise<DetectSummary> 
     quarantine,
   };
   const progressOf = (path: string): SourceProgress | undefined => checkpointer?.progress.get(path);
-  const allSources = makeSources(options.inputs, config, (path) => progressOf(path)?.resume, log);
+  const allSources = makeSources(options.inputs, config, log, (path) => progressOf(path)?.resume);
   // A checkpointed run skips the files it finished before.
   const sources = allSources.filter((s) => progressOf(s.name)?.done !== true);
   const doneBytes = allSources.filter((s) => !sources.includes(s)).reduce((n, s) => n + (progressOf(s.name)?.bytes ?? 0), 0);
@@ -255,11 +256,28 @@ export async function runDetect(options: DetectOptions): Promise<DetectSummary> 
 /** Checkpoints resume files by offset: streams (stdin, syslog) cannot be re-read, parallel partitions are not snapshotted. */
 function checkCheckpointable(inputs: string[], config: Config): void {
   if (config.runtime.workers > 1) throw new TunnelwatchError('TW_USAGE', '--state-dir: checkpoints need one detection thread (--workers 1)');
-  if (config.input.listenSyslog.length > 0) throw new TunnelwatchError('TW_USAGE', '--state-dir: a syslog stream cannot be replayed from a checkpoint; give files');
+  if (config.input.listenSyslog.length > 0 || config.input.listenDnstap.length > 0) {
+    throw new TunnelwatchError('TW_USAGE', '--state-dir: a network stream (syslog, dnstap) cannot be replayed from a checkpoint; give files');
+  }
   if (inputs.length === 0 || inputs.includes('-')) throw new TunnelwatchError('TW_USAGE', '--state-dir: checkpoints resume files by offset; give file paths, not stdin');
 }
 
-function makeSources(inputs: string[], config: Config, resumeFor: (path: string) => ResumePoint | undefined = () => undefined, warn: (text: string) => void = () => {}): LineSource[] {
+/** A dnstap listener's input is dnstap whatever its first bytes (a READY frame, not a file's START). */
+function withListenerFormat(config: Config): Config {
+  if (config.input.listenDnstap.length === 0 || config.input.format === 'dnstap') return config;
+  if (config.input.format !== 'auto') throw new TunnelwatchError('TW_USAGE', `--listen-dnstap receives dnstap: --format ${config.input.format} does not apply`);
+  return { ...config, input: { ...config.input, format: 'dnstap' } };
+}
+
+function makeSources(inputs: string[], config: Config, log: (text: string) => void, resumeFor: (path: string) => ResumePoint | undefined = () => undefined): LineSource[] {
+  const dnstap = config.input.listenDnstap;
+  if (dnstap.length > 0) {
+    if (inputs.length > 0) throw new TunnelwatchError('TW_USAGE', '--listen-dnstap reads from the network: give no input files with it');
+    if (config.input.listenSyslog.length > 0) throw new TunnelwatchError('TW_USAGE', '--listen-dnstap and --listen-syslog: one kind of listener per run');
+    const onConnectionClosed = (c: ConnectionStats): void =>
+      log(`tunnelwatch: ${c.stream} closed ${c.state === 'stopped' ? 'after STOP' : `in state ${c.state}`}: ${c.bytes} bytes, ${c.frames} frames (${c.dataFrames} data), ${c.errors} errors`);
+    return [new DnstapListener({ endpoints: dnstap.map(parseDnstapEndpoint), onConnectionClosed })];
+  }
   const listen = config.input.listenSyslog;
   if (listen.length > 1) throw new TunnelwatchError('TW_USAGE', '--listen-syslog: one listener per run for now');
   if (listen.length === 1 && inputs.length > 0) throw new TunnelwatchError('TW_USAGE', '--listen-syslog reads from the network: give no input files with it');
@@ -269,7 +287,7 @@ function makeSources(inputs: string[], config: Config, resumeFor: (path: string)
   return list.map((path) => {
     if (path === '-') return new StdinSource();
     const resume = resumeFor(path);
-    return config.input.follow ? new FollowSource(path, parseDuration(config.input.pollInterval), resume, warn) : new FileSource(path, resume, warn);
+    return config.input.follow ? new FollowSource(path, parseDuration(config.input.pollInterval), resume, log) : new FileSource(path, resume, log);
   });
 }
 

@@ -166,6 +166,14 @@ export const configSchema = z
           .array(z.string())
           .default([])
           .describe('Receive log lines as syslog messages: udp://HOST:PORT or tcp://HOST:PORT (RFC 6587 framing).'),
+        listenDnstap: z
+          .array(z.string())
+          .default([])
+          .describe('Receive dnstap over Frame Streams (bidirectional handshake): unix:/path/to/socket or tcp:HOST:PORT; several allowed.'),
+        dnstapResolverEvents: z
+          .boolean()
+          .default(false)
+          .describe('dnstap: also turn RESOLVER_QUERY messages (a resolver\'s own queries to authorities: the resolver is the client) into events, paired with RESOLVER_RESPONSE; by default they are skipped, as they repeat the clients\' names.'),
         pollInterval: duration.default('250ms').describe('How often --follow checks a file for new lines and rotation.'),
       })
       .strict()

@@ -4,8 +4,12 @@
 import type { Config } from '../config/schema.js';
 import type { RecordFormat } from './formats.js';
 import type { RecordDecoder } from './record-decoder.js';
+import { DnstapDecoder } from './dnstap/decoder.js';
+import { looksLikeDnstap } from './dnstap/frame-stream.js';
 
-const DECODERS: Record<RecordFormat, (config: Config) => RecordDecoder> = {};
+const DECODERS: Record<RecordFormat, (config: Config) => RecordDecoder> = {
+  dnstap: (config) => new DnstapDecoder({ resolverEvents: config.input.dnstapResolverEvents }),
+};
 
 export function createDecoder(format: RecordFormat, config: Config): RecordDecoder {
   const factory: (config: Config) => RecordDecoder = DECODERS[format];
@@ -14,6 +18,6 @@ export function createDecoder(format: RecordFormat, config: Config): RecordDecod
 
 /** The record format whose magic bytes `sample` starts with, or null for text. */
 export function sniffRecordFormat(sample: Buffer): RecordFormat | null {
-  void sample;
+  if (looksLikeDnstap(sample)) return 'dnstap';
   return null;
 }

@@ -8,10 +8,17 @@
 export interface TextChunk {
   /** Whole lines, each ending in `\n` except possibly the last line of a finished source. */
   data: Buffer;
-  /** Byte offset of `data[0]` in the source. */
+  /** Byte offset of `data[0]` in the source (in `stream`, when set). */
   offset: number;
   /** For file sources: which file the bytes are from, so a checkpoint can resume after them. */
   file?: FileOrigin;
+  /**
+   * A source that multiplexes byte streams (the dnstap receiver: one per connection) names the
+   * stream of this chunk; record decoders keep each stream's state apart. Default: the source.
+   */
+  stream?: string;
+  /** `stream` ends after `data` (a connection closed): record decoders flush what it left. */
+  endOfStream?: boolean;
 }
 
 /**
