@@ -33,5 +33,8 @@ export interface RecordDecoder {
   end(source: string, out: DecodedRecords): void;
 }
 
+/** The skip reason of a response whose facts went into its query's event; not written to quarantine. */
+export const RESPONSE_PAIRED = 'response_paired';
+
 /** Most bytes of a rejected record that quarantine keeps (as hex). */
 export const MAX_QUARANTINE_RECORD_BYTES = 4096;

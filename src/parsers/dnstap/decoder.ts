@@ -26,7 +26,7 @@ import { newEvent, type DnsEvent } from '../../event.js';
 import { fillNameFacts } from '../../domain/name-facts.js';
 import { nameRejection, Rejection } from '../parser.js';
 import { PendingQueries } from '../pending-queries.js';
-import type { DecodedRecords, RecordDecoder } from '../record-decoder.js';
+import { RESPONSE_PAIRED, type DecodedRecords, type RecordDecoder } from '../record-decoder.js';
 import { addressText } from './address.js';
 import { readDnsMessage, type DnsFacts } from './dns-message.js';
 import {
@@ -57,7 +57,7 @@ const DEFAULT_PENDING_TIMEOUT_MS = 5000;
 const MAX_EPOCH_SECONDS = 253_402_300_799;
 
 const R = {
-  paired: Rejection.of('response_paired', true),
+  paired: Rejection.of(RESPONSE_PAIRED, true),
   foreignContent: Rejection.of('foreign_content_type', true),
   notMessage: Rejection.of('not_message', true),
   unknownType: Rejection.of('unknown_message_type', true),
