@@ -36,6 +36,7 @@ interface DetectCliOptions {
   syslog?: string;
   stateDir?: string;
   checkpointInterval?: string;
+  maxStateMb?: number;
 }
 
 function intArg(name: string, min = 0) {
@@ -78,6 +79,7 @@ export function resolveDetectConfig(o: DetectCliOptions): Config {
   }
   if (o.workers !== undefined) raw.runtime.workers = o.workers;
   if (o.stateDir !== undefined) raw.state.dir = o.stateDir;
+  if (o.maxStateMb !== undefined) raw.state.maxStateMb = o.maxStateMb;
   if (o.checkpointInterval !== undefined) raw.state.checkpointInterval = o.checkpointInterval;
   if (o.listenSyslog !== undefined) raw.input.listenSyslog = [o.listenSyslog];
   if (o.listenDnstap !== undefined && o.listenDnstap.length > 0) raw.input.listenDnstap = o.listenDnstap;
@@ -134,6 +136,7 @@ Try:  tunnelwatch demo                                  simulate a log with tunn
     .option('--workers <n>', 'detection worker threads, each owning a partition of registered domains (default 1: all in the main thread)', intArg('--workers', 1))
     .option('--state-dir <dir>', 'checkpoint here; run again with the same directory to resume where the last run stopped (or was killed), alerts neither lost nor repeated')
     .option('--checkpoint-interval <duration>', 'how often to checkpoint with --state-dir (default 5s)')
+    .option('--max-state-mb <n>', 'budget for window state in MiB (default 1024; 0: none): past it the least suspicious domain windows are freed early', numberArg)
     .action(async (files: string[], o: DetectCliOptions) => {
       const config = resolveDetectConfig(o);
       await runDetect({ config, inputs: files, handleSignals: true });

@@ -53,6 +53,8 @@ export interface DetectSummary {
   suppressed: number;
   /** Alerts of muted clients (`detection.mutes`), counted, not emitted. */
   muted: number;
+  /** Domain windows freed early to keep state within `state.maxStateMb`. */
+  evictedWindows: number;
   windowsClosed: number;
   aggregateRows: number;
   elapsedMs: number;
@@ -242,6 +244,7 @@ export async function runDetect(options: DetectOptions): Promise<DetectSummary> 
     alerts,
     suppressed: c.suppressed,
     muted: c.muted,
+    evictedWindows: c.evictedWindows,
     windowsClosed: c.windowsClosed,
     aggregateRows,
     elapsedMs,
@@ -354,6 +357,7 @@ export function formatSummary(s: DetectSummary, config: Config): string {
     `  late              ${s.late}${s.lateUnapplied > 0 ? ` (${s.lateUnapplied} after all their windows closed)` : ''}${config.output.late !== undefined && s.late > 0 ? `  → ${config.output.late}` : ''}`,
     `  alerts            ${s.alerts}  (${s.suppressed} repeat crossings suppressed${s.muted > 0 ? `, ${s.muted} of muted clients` : ''})`,
     `  windows closed    ${s.windowsClosed}${s.aggregateRows > 0 ? `  (${s.aggregateRows} aggregate rows → ${[config.output.aggregates, config.output.store].filter((x) => x !== undefined).join(', ')})` : ''}`,
+    ...(s.evictedWindows > 0 ? [`  windows evicted   ${s.evictedWindows}  (least suspicious first, to stay within state.maxStateMb ${config.state.maxStateMb} MiB)`] : []),
     `  elapsed           ${(s.elapsedMs / 1000).toFixed(2)} s, ${Math.round(s.linesPerSecond)} lines/s, peak RSS ${mb(s.peakRssBytes)} MiB`,
   ];
   return lines.join('\n');

@@ -194,6 +194,11 @@ export const configSchema = z
     state: z
       .object({
         exactDistinctLimit: z.number().int().min(16).max(1_000_000).default(4096).describe('Distinct counts are exact up to this size, then a HyperLogLog (~0.8% error).'),
+        maxStateMb: z
+          .number()
+          .min(0)
+          .default(1024)
+          .describe('Budget for window state (MiB, estimated); past it the least suspicious domain windows are freed early and counted. 0: no budget.'),
         dir: z
           .string()
           .optional()

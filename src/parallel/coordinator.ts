@@ -130,6 +130,7 @@ function merge(all: ProcessorCounters[]): ProcessorCounters {
     alerts: sum((c) => c.alerts),
     suppressed: sum((c) => c.suppressed),
     muted: sum((c) => c.muted),
+    evictedWindows: sum((c) => c.evictedWindows),
     late: sum((c) => c.late),
     lateUnapplied: sum((c) => c.lateUnapplied),
     windowsClosed: Math.max(0, ...all.map((c) => c.windowsClosed)),

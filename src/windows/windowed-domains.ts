@@ -109,6 +109,11 @@ export class DomainWindow {
     return this.askers !== null;
   }
 
+  /** Entries of the exact phase held in memory (0 once the sketch counts). */
+  get heldEntries(): number {
+    return this.askers === null ? 0 : this.askers.size;
+  }
+
   /** Records one query; returns NEW_FOR_DOMAIN / NEW_FOR_CLIENT bits. */
   add(sub: string, client: number): number {
     this.queries++;
@@ -213,12 +218,24 @@ export interface DomainWindowState {
 /** Called once per (event, open window) with what the event changed (`add`'s bits). */
 export type WindowVisitor = (window: DomainWindow, client: number, changed: number) => void;
 
+/** What open windows hold, for the engine's state budget (src/engine.ts). */
+export interface HeldState {
+  windows: number;
+  /** Subdomain entries of exact-phase windows. */
+  entries: number;
+  /** Windows counting with a sketch (16 KiB of registers each). */
+  sketches: number;
+}
+
 export class WindowedDomains {
   private readonly byDomain = new Map<string, DomainWindow[]>();
   private readonly byStart = new Map<number, DomainWindow[]>();
   /** Smallest end among open windows; closing is skipped until the watermark reaches it. */
   private nextEnd = Infinity;
   domainWindows = 0;
+  /** Kept as windows change, so the budget check costs nothing per event. */
+  private entries = 0;
+  private sketches = 0;
 
   constructor(readonly spec: WindowSpec, private readonly exactLimit: number, private readonly trackClients: boolean) {}
 
@@ -250,8 +267,14 @@ export class WindowedDomains {
         w = this.open(domain, start);
         windows.push(w);
       }
+      const held = w.heldEntries;
       const changed = w.add(event.subdomain, client);
-      if (changed !== 0) visit(w, client, changed);
+      if (changed !== 0) {
+        const now = w.heldEntries;
+        this.entries += now - held;
+        if (now === 0 && held > 0) this.sketches++;
+        visit(w, client, changed);
+      }
       applied++;
     }
     return applied;
@@ -271,6 +294,7 @@ export class WindowedDomains {
       const closing = this.byStart.get(start)!;
       this.byStart.delete(start);
       for (const w of closing) {
+        this.release(w);
         onClose(w);
         const list = this.byDomain.get(w.registeredDomain)!;
         if (list.length === 1) this.byDomain.delete(w.registeredDomain);
@@ -282,6 +306,44 @@ export class WindowedDomains {
 
   get openWindows(): number {
     return this.byStart.size;
+  }
+
+  get held(): HeldState {
+    return { windows: this.domainWindows, entries: this.entries, sketches: this.sketches };
+  }
+
+  /** Every open domain window (for the budget's choice of what to evict). */
+  *all(): IterableIterator<DomainWindow> {
+    for (const list of this.byStart.values()) yield* list;
+  }
+
+  /** Frees the given windows without closing them (no aggregate): the state budget's eviction. */
+  evict(victims: ReadonlySet<DomainWindow>): number {
+    let evicted = 0;
+    for (const [start, list] of this.byStart) {
+      const kept = list.filter((w) => !victims.has(w));
+      if (kept.length === list.length) continue;
+      evicted += list.length - kept.length;
+      if (kept.length === 0) this.byStart.delete(start);
+      else this.byStart.set(start, kept);
+    }
+    for (const w of victims) {
+      const list = this.byDomain.get(w.registeredDomain);
+      if (list === undefined) continue;
+      const at = list.indexOf(w);
+      if (at < 0) continue;
+      this.release(w);
+      if (list.length === 1) this.byDomain.delete(w.registeredDomain);
+      else list.splice(at, 1);
+    }
+    this.domainWindows -= evicted;
+    return evicted;
+  }
+
+  private release(w: DomainWindow): void {
+    const held = w.heldEntries;
+    this.entries -= held;
+    if (!w.distinctExact) this.sketches--;
   }
 
   /** Every open window, oldest start first and in opening order within a start (the order closing visits them). */
@@ -302,6 +364,8 @@ export class WindowedDomains {
       if (starts === undefined) this.byStart.set(w.start, (starts = []));
       starts.push(w);
       this.domainWindows++;
+      this.entries += w.heldEntries;
+      if (!w.distinctExact) this.sketches++;
       if (w.end < this.nextEnd) this.nextEnd = w.end;
     }
   }
