@@ -63,7 +63,7 @@ async function generate(mode: 'domains' | 'subdomains', path: string): Promise<v
       batch.push(formatBindQueryLine({ timeMs: time, clientIp: VICTIM, clientPort: 53000, qname: `${'0' + word(r, 50, BASE32)}.t.${TUNNEL}`, qtype: 'NULL', serverIp: '10.0.0.53' }));
     }
     if (batch.length >= 10_000) {
-      if (!out.write(batch.join('\n') + '\n')) await new Promise((resolve) => out.once('drain', resolve));
+      if (!out.write(batch.join('\n') + '\n')) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
       batch = [];
     }
   }

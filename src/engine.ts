@@ -17,6 +17,7 @@ import { ScoreRule } from './detectors/score.js';
 import { DomainPatterns } from './scoring/domain-patterns.js';
 import { NO_CLASSIFIERS, queryFacts, type EncodedCriteria, type QueryClassifiers, type QueryFacts } from './scoring/query-facts.js';
 import { TunnelwatchError } from './errors.js';
+import { MemoryGuard } from './state/memory-guard.js';
 
 export interface EngineOutputs {
   alert(alert: Alert): void;
@@ -68,6 +69,8 @@ const WINDOW_BYTES = 500;
 const ENTRY_BYTES = 100;
 const SKETCH_BYTES = 17_000;
 const CLIENT_BYTES = 120;
+/** Client tables smaller than this are never compacted. */
+const MIN_CLIENT_COMPACTION = 65_536;
 /** Events between two budget checks: the check is O(1), the eviction it may start is not. */
 const BUDGET_CHECK_EVERY = 4096;
 /** An eviction frees state down to this share of the budget, so the next one is far off. */
@@ -75,7 +78,7 @@ const EVICT_TO = 0.7;
 
 export class DetectionEngine {
   readonly counters: EngineCounters = { eventsIn: 0, alerts: 0, suppressed: 0, muted: 0, late: 0, lateUnapplied: 0, windowsClosed: 0, evictedWindows: 0 };
-  private readonly budgetBytes: number;
+  private readonly memory: MemoryGuard;
   private untilBudgetCheck = BUDGET_CHECK_EVERY;
   /** All-event specs first: a query's short-window evidence decides whether it enters the suspicious-only ones. */
   private readonly specs: SpecState[] = [];
@@ -95,8 +98,10 @@ export class DetectionEngine {
    * Client addresses interned to small integers: window state keys per-client
    * counts by number, so each event hashes its client address once.
    */
-  private readonly clientIds = new Map<string, number>();
-  private readonly clientAddresses: string[] = [];
+  private clientIds = new Map<string, number>();
+  private clientAddresses: string[] = [];
+  /** The table is compacted to the clients open windows still hold when it grows past this. */
+  private compactClientsAt = MIN_CLIENT_COMPACTION;
   private readonly address = (id: number): string => this.clientAddresses[id] ?? '';
   private readonly closeWindow: (w: DomainWindow) => void;
 
@@ -104,7 +109,7 @@ export class DetectionEngine {
 
   constructor(config: Config, private readonly outputs: EngineOutputs, classifiers: QueryClassifiers = NO_CLASSIFIERS) {
     this.latenessMs = parseDuration(config.watermark.lateness);
-    this.budgetBytes = config.state.maxStateMb * 1_048_576;
+    this.memory = new MemoryGuard(config.state.maxStateMb * 1_048_576);
     const specsByName = new Map<string, { spec: WindowSpec; suspiciousOnly: boolean }>();
     for (const w of config.windows) {
       const spec = windowSpec(parseDuration(w.length), parseDuration(w.slide));
@@ -205,8 +210,31 @@ export class DetectionEngine {
     }
     if (--this.untilBudgetCheck === 0) {
       this.untilBudgetCheck = BUDGET_CHECK_EVERY;
-      if (this.budgetBytes > 0 && this.stateBytes > this.budgetBytes) this.evictLeastSuspicious(this.stateBytes - this.budgetBytes * EVICT_TO);
+      this.memory.check();
+      const limit = this.memory.stateLimit;
+      if (limit > 0 && this.stateBytes > limit) this.evictLeastSuspicious(this.stateBytes - limit * EVICT_TO);
+      if (this.clientAddresses.length >= this.compactClientsAt) this.compactClients();
     }
+  }
+
+  /**
+   * Forgets clients no open window holds, renumbering the rest: a flood of one-off client
+   * addresses (spoofed, or IPv6 privacy addresses) must not grow the table for ever.
+   */
+  private compactClients(): void {
+    const remap = new Int32Array(this.clientAddresses.length).fill(-1);
+    const kept: string[] = [];
+    const mark = (c: number): void => {
+      if (remap[c] === -1) {
+        remap[c] = kept.length;
+        kept.push(this.clientAddresses[c]!);
+      }
+    };
+    for (const s of this.specs) for (const w of s.windows.all()) w.forEachClient(mark);
+    for (const s of this.specs) for (const w of s.windows.all()) w.remapClients(remap);
+    this.clientAddresses = kept;
+    this.clientIds = new Map(kept.map((ip, id) => [ip, id]));
+    this.compactClientsAt = Math.max(MIN_CLIENT_COMPACTION, 2 * kept.length);
   }
 
   /** Estimated bytes of window state and the client table (see the constants above). */

@@ -198,7 +198,9 @@ export const configSchema = z
           .number()
           .min(0)
           .default(1024)
-          .describe('Budget for window state (MiB, estimated); past it the least suspicious domain windows are freed early and counted. 0: no budget.'),
+          .describe(
+            'Memory budget (MiB of resident memory): window state is kept to a share of it by freeing the least suspicious domain windows early (counted), and garbage is collected as it nears the budget. 0: no budget.',
+          ),
         dir: z
           .string()
           .optional()

@@ -7,6 +7,10 @@
  * workers can be recombined.
  */
 
+let lastValue: string | null = null;
+let lastH1 = 0;
+let lastH2 = 0;
+
 const P = 14;
 const M = 1 << P;
 const ALPHA = 0.7213 / (1 + 1.079 / M);
@@ -103,8 +107,15 @@ export class DistinctCounter {
 
   private addToSketch(value: string): boolean {
     const regs = this.registers!;
-    const h1 = hash32(value, 0x811c9dc5, 0x01000193);
-    const h2 = hash32(value, 0x9747b28c, 0x9e3779b1);
+    // One event's subdomain goes into every window containing it (up to 30 with the long
+    // windows): hash it once.
+    if (value !== lastValue) {
+      lastValue = value;
+      lastH1 = hash32(value, 0x811c9dc5, 0x01000193);
+      lastH2 = hash32(value, 0x9747b28c, 0x9e3779b1);
+    }
+    const h1 = lastH1;
+    const h2 = lastH2;
     const index = h1 >>> (32 - P);
     // Rank from an independent 32-bit hash: 64 bits in all, so no large-range correction is needed.
     const rank = Math.clz32(h2) + 1;

@@ -36,7 +36,14 @@ export interface ClientShare {
 export class DomainWindow {
   queries = 0;
   /** Exact until `exactLimit` distinct subdomains; then null and `sketch` counts. */
-  private askers: Map<string, number | Set<number>> | null = new Map();
+  /**
+   * Exact phase: who asked each subdomain. Made at the second (subdomain, client) pair: most domain
+   * windows of a busy log — and all of a flood of one-off names — see one, and a Map each was most
+   * of their memory. Until then the pair is held inline. Null again once the sketch counts.
+   */
+  private askers: Map<string, number | Set<number>> | null = null;
+  private firstSub: string | null = null;
+  private firstClient = -1;
   private hasApex = false;
   private sketch: DistinctCounter | null = null;
   /** After the switch to the sketch: new subdomains credited per client, and evidence kept from the exact phase. */
@@ -72,7 +79,7 @@ export class DomainWindow {
       domain: this.registeredDomain,
       start: this.start,
       queries: this.queries,
-      askers: this.askers,
+      askers: this.sketch === null ? (this.askers ?? this.promote()) : null,
       hasApex: this.hasApex,
       sketch: this.sketch === null ? null : this.sketch.snapshot(),
       sketchShares: this.sketchShares,
@@ -102,23 +109,41 @@ export class DomainWindow {
   }
 
   get distinctSubdomains(): number {
-    return this.askers !== null ? this.askers.size - (this.hasApex ? 1 : 0) : this.sketch!.size;
+    if (this.sketch !== null) return this.sketch.size;
+    if (this.askers === null) return this.firstSub === null || this.firstSub === APEX ? 0 : 1;
+    return this.askers.size - (this.hasApex ? 1 : 0);
   }
 
   get distinctExact(): boolean {
-    return this.askers !== null;
+    return this.sketch === null;
   }
 
   /** Entries of the exact phase held in memory (0 once the sketch counts). */
   get heldEntries(): number {
-    return this.askers === null ? 0 : this.askers.size;
+    if (this.sketch !== null) return 0;
+    return this.askers !== null ? this.askers.size : this.firstSub === null ? 0 : 1;
   }
 
   /** Records one query; returns NEW_FOR_DOMAIN / NEW_FOR_CLIENT bits. */
   add(sub: string, client: number): number {
     this.queries++;
-    const askers = this.askers;
-    if (askers === null) return this.addToSketch(sub, client);
+    if (this.sketch !== null) return this.addToSketch(sub, client);
+    let askers = this.askers;
+    if (askers === null) {
+      if (this.firstSub === null) {
+        this.firstSub = sub;
+        this.firstClient = client;
+        if (sub === APEX) {
+          this.hasApex = true;
+          return 0;
+        }
+        const counts = this.clientCounts;
+        if (counts !== null) counts.set(client, (counts.get(client) ?? 0) + 1);
+        return NEW_FOR_DOMAIN | NEW_FOR_CLIENT;
+      }
+      if (sub === this.firstSub && client === this.firstClient) return 0;
+      askers = this.promote();
+    }
     const asker = askers.get(sub);
     let changed: number;
     if (asker === undefined) {
@@ -155,8 +180,8 @@ export class DomainWindow {
     const credit = (client: number, n: number): void => {
       byClient.set(client, (byClient.get(client) ?? 0) + n);
     };
-    if (this.askers !== null) {
-      for (const [sub, asker] of this.askers) {
+    if (this.sketch === null) {
+      for (const [sub, asker] of this.askers ?? this.promote()) {
         const n = sub === APEX ? 0 : 1;
         if (typeof asker === 'number') credit(asker, n);
         else for (const c of asker) credit(c, n);
@@ -170,8 +195,8 @@ export class DomainWindow {
   /** Up to `n` subdomains in the order first seen; with a client, only that client's. */
   samples(n: number, client?: number): string[] {
     const out: string[] = [];
-    if (this.askers === null) return this.samplesKept.slice(0, n);
-    for (const [sub, asker] of this.askers) {
+    if (this.sketch !== null) return this.samplesKept.slice(0, n);
+    for (const [sub, asker] of this.askers ?? this.promote()) {
       if (out.length >= n) break;
       if (sub === APEX) continue;
       if (client === undefined || asker === client || (typeof asker !== 'number' && asker.has(client))) out.push(sub);
@@ -187,6 +212,37 @@ export class DomainWindow {
     const counts = this.clientCounts;
     if (counts !== null) counts.set(client, (counts.get(client) ?? 0) + 1);
     return NEW_FOR_DOMAIN | NEW_FOR_CLIENT;
+  }
+
+  /** Calls `f` with every client id the window holds (maybe more than once). */
+  forEachClient(f: (client: number) => void): void {
+    if (this.firstSub !== null) f(this.firstClient);
+    if (this.askers !== null) for (const a of this.askers.values()) typeof a === 'number' ? f(a) : a.forEach(f);
+    if (this.sketchShares !== null) for (const c of this.sketchShares.keys()) f(c);
+    if (this.clientCounts !== null) for (const c of this.clientCounts.keys()) f(c);
+    if (this.clientCrossed !== null) for (const c of this.clientCrossed.keys()) f(c);
+  }
+
+  /** Renumbers client ids (the engine compacting its client table): `remap[old]` is the new id. */
+  remapClients(remap: Int32Array): void {
+    const to = (c: number): number => remap[c]!;
+    const keys = (m: Map<number, number> | null): Map<number, number> | null => (m === null ? null : new Map([...m].map(([c, n]) => [to(c), n])));
+    if (this.firstSub !== null) this.firstClient = to(this.firstClient);
+    if (this.askers !== null) {
+      for (const [sub, a] of this.askers) this.askers.set(sub, typeof a === 'number' ? to(a) : new Set([...a].map(to)));
+    }
+    this.sketchShares = keys(this.sketchShares);
+    this.clientCounts = keys(this.clientCounts);
+    this.clientCrossed = keys(this.clientCrossed);
+  }
+
+  /** The exact phase's Map, made from the inline pair. */
+  private promote(): Map<string, number | Set<number>> {
+    const m = new Map<string, number | Set<number>>();
+    if (this.firstSub !== null) m.set(this.firstSub, this.firstClient);
+    this.firstSub = null;
+    this.askers = m;
+    return m;
   }
 
   private switchToSketch(askers: Map<string, number | Set<number>>): void {
