@@ -132,7 +132,7 @@ Try:  tunnelwatch demo                                  simulate a log with tunn
     .option('--listen-syslog <url>', 'receive log lines as syslog messages instead of files: udp://HOST:PORT or tcp://HOST:PORT')
     .option('--listen-dnstap <endpoint>', 'receive dnstap (Frame Streams) from a DNS server instead of files: unix:/path/to/socket or tcp:HOST:PORT, repeatable', collect)
     .option('--webhook <url>', 'also POST alerts in batches to this http(s) URL (retried; spilled to disk while down)')
-    .option('--syslog <url>', 'also send alerts as RFC 5424 syslog: udp://HOST:PORT or tcp://HOST:PORT, ?format=cef for CEF')
+    .option('--syslog <url>', 'also send alerts as RFC 5424 syslog: udp://, tcp:// or tls://HOST:PORT (?ca=PEM-FILE), ?format=cef for CEF')
     .option('--workers <n>', 'detection worker threads, each owning a partition of registered domains (default 1: all in the main thread)', intArg('--workers', 1))
     .option('--state-dir <dir>', 'checkpoint here; run again with the same directory to resume where the last run stopped (or was killed), alerts neither lost nor repeated')
     .option('--checkpoint-interval <duration>', 'how often to checkpoint with --state-dir (default 5s)')

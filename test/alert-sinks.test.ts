@@ -588,3 +588,59 @@ test('syslog: bad options are configuration errors', () => {
   assert.throws(() => new SyslogAlertSink({ protocol: 'udp', host: 'h', port: 514, facility: 24 }), { code: 'TW_CONFIG' });
 });
 
+
+test('syslog tls (RFC 5425): the certificate is checked against the given CA; octet-counted messages parse back; an untrusted server gets nothing', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const { mkdtempSync, readFileSync: read, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join: joinPath } = await import('node:path');
+  const { createServer: createTlsServer } = await import('node:tls');
+  const dir = mkdtempSync(joinPath(tmpdir(), 'tw-tls-'));
+  try {
+    // A self-signed certificate for 127.0.0.1, made by openssl for this test.
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', joinPath(dir, 'key.pem'), '-out', joinPath(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    const cert = read(joinPath(dir, 'cert.pem'), 'utf8');
+    const messages: string[] = [];
+    const server = createTlsServer({ key: read(joinPath(dir, 'key.pem')), cert }, (s) => {
+      let buf = Buffer.alloc(0);
+      s.on('error', () => {});
+      s.on('data', (d: Buffer) => {
+        buf = Buffer.concat([buf, d]);
+        for (;;) {
+          const sp = buf.indexOf(0x20);
+          if (sp < 0) break;
+          const len = Number(buf.toString('ascii', 0, sp));
+          if (buf.length < sp + 1 + len) break;
+          messages.push(buf.toString('utf8', sp + 1, sp + 1 + len));
+          buf = buf.subarray(sp + 1 + len);
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const sink = new SyslogAlertSink({ protocol: 'tls', host: '127.0.0.1', port, ca: cert, format: 'cef', hostname: 'sensor-1' });
+      const alerts = Array.from({ length: 3 }, (_, i) => makeAlert(i));
+      for (const a of alerts) sink.write(a);
+      await waitFor(() => messages.length === 3, 'TLS syslog messages');
+      await sink.close();
+      assert.deepEqual(sink.counters, { received: 3, written: 3, failed: 0, dropped: 0 });
+      for (const m of messages) {
+        const p = parse5424(m);
+        checkSyslog(p, alerts.find((a) => a.id === p.params.id)!, 'cef');
+      }
+      // Without the CA the server is not trusted: nothing is delivered, the message is counted as dropped at close.
+      const untrusted = new SyslogAlertSink({ protocol: 'tls', host: '127.0.0.1', port, hostname: 'sensor-1', retry: { initialMs: 10, maxMs: 20 }, closeTimeoutMs: 300 });
+      untrusted.write(makeAlert(9));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await untrusted.close();
+      assert.equal(messages.length, 3);
+      assert.equal(untrusted.counters.written, 0);
+      assert.equal(untrusted.counters.dropped + untrusted.counters.failed, 1);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -2,7 +2,7 @@
  * `tunnelwatch detect`: wires sources → parser → engine → sinks for one run
  * and prints the run summary on stderr at the end or on SIGINT/SIGTERM.
  */
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import type { Alert } from '../alerts/alert.js';
 import type { Config } from '../config/schema.js';
 import { TunnelwatchError } from '../errors.js';
@@ -335,10 +335,24 @@ function endpoint(url: string, flag: string): { protocol: 'udp' | 'tcp'; host: s
   return { protocol, host: parsed.hostname.replace(/^\[|\]$/g, ''), port };
 }
 
+/** `udp://…`, `tcp://…` or `tls://HOST:PORT[?ca=PEM-FILE]`, each with an optional `format=json|cef`. */
 function syslogSink(url: string): AlertSink {
-  const format = new URL(url).searchParams.get('format') ?? 'json';
+  const params = new URL(url).searchParams;
+  const format = params.get('format') ?? 'json';
   if (format !== 'json' && format !== 'cef') throw new TunnelwatchError('TW_USAGE', `--syslog: format must be json or cef, got ${format}`);
-  return new SyslogAlertSink({ ...endpoint(url, '--syslog'), format });
+  const tls = url.startsWith('tls://');
+  const target = endpoint(tls ? `tcp://${url.slice('tls://'.length)}` : url, '--syslog');
+  const caFile = params.get('ca');
+  let ca: string | undefined;
+  if (caFile !== null) {
+    if (!tls) throw new TunnelwatchError('TW_USAGE', '--syslog: ca= applies to tls:// only');
+    try {
+      ca = readFileSync(caFile, 'utf8');
+    } catch (error) {
+      throw new TunnelwatchError('TW_CONFIG', `--syslog: cannot read the CA file ${caFile}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  return new SyslogAlertSink({ ...target, protocol: tls ? 'tls' : target.protocol, format, ...(ca === undefined ? {} : { ca }) });
 }
 
 function formatBy(counts: Record<string, number>): string {

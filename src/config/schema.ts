@@ -238,7 +238,7 @@ export const configSchema = z
         alertsKeep: z.number().int().min(1).max(1000).default(5).describe('Rotated alert files kept (FILE.1 … FILE.n).'),
         webhook: z.string().optional().describe('Also POST alerts, in batches, to this http(s) URL (retried; spilled to disk while it is down).'),
         webhookSpillDir: z.string().default('tunnelwatch-spill').describe('Where undelivered webhook alerts wait while the endpoint is down.'),
-        syslog: z.string().optional().describe('Also send alerts as RFC 5424 syslog: udp://HOST:PORT or tcp://HOST:PORT; add ?format=cef for CEF.'),
+        syslog: z.string().optional().describe('Also send alerts as RFC 5424 syslog: udp://HOST:PORT, tcp://HOST:PORT or tls://HOST:PORT (RFC 5425; ?ca=PEM-FILE to trust a private CA); add ?format=cef for CEF.'),
         quarantine: z.string().default('tunnelwatch-quarantine.jsonl').describe('Lines that did not parse, with their position and reason (created on first use).'),
         quarantineSkipped: z.boolean().default(true).describe('Also write valid non-query lines (other log categories) to quarantine.'),
         late: z.string().optional().describe('Write late events (behind the watermark) here as JSON lines.'),

@@ -1,6 +1,7 @@
 /**
  * Sends alerts as RFC 5424 syslog messages over UDP (RFC 5426, one message a
- * datagram) or TCP (RFC 6587 octet counting: `LEN SP MESSAGE`).
+ * datagram), TCP (RFC 6587 octet counting: `LEN SP MESSAGE`) or TLS (RFC 5425: the same framing
+ * over TLS, the server's certificate checked against `ca` or the system's roots).
  *
  *   <PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID [tunnelwatch@32473 id=".." rule=".." domain=".."] MSG
  *
@@ -9,7 +10,7 @@
  * `format: 'cef'`, the CEF record (both are one line whatever the alert holds).
  * SD-PARAM values escape `"`, `\` and `]` with a backslash (RFC 5424 §6.3.3).
  *
- * TCP: connects lazily, reconnects with exponential backoff and jitter, holds
+ * TCP and TLS: connects lazily, reconnects with exponential backoff and jitter, holds
  * at most `maxQueued` messages while disconnected (past that the oldest are
  * dropped, counted). Messages whose write had not completed when a connection
  * broke are re-sent on the next one (receivers de-duplicate by `id`). A
@@ -19,10 +20,10 @@
  *
  *   received = written + failed + dropped + pending
  *
- * TLS (RFC 5425) is not implemented.
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { connect, isIPv6, type Socket } from 'node:net';
+import { connect, isIP, isIPv6, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { hostname as osHostname } from 'node:os';
 import type { Alert } from '../alerts/alert.js';
 import { toEcsLine } from '../alerts/ecs.js';
@@ -35,7 +36,10 @@ export const SYSLOG_SD_ID = 'tunnelwatch@32473';
 export const SYSLOG_MSGID = 'tunnelwatch-alert';
 
 export interface SyslogSinkOptions {
-  protocol: 'udp' | 'tcp';
+  /** `tls`: RFC 5425, the TCP framing over TLS (certificate checked against `ca` or the system's roots). */
+  protocol: 'udp' | 'tcp' | 'tls';
+  /** PEM CA certificate(s) to trust for `tls`, instead of the system's. */
+  ca?: string;
   host: string;
   port: number;
   /** MSG payload. Default 'json' (the ECS line). */
@@ -93,7 +97,8 @@ export class SyslogAlertSink implements AlertSink {
   readonly name: string;
   readonly counters: SinkCounters = newSinkCounters();
 
-  private readonly protocol: 'udp' | 'tcp';
+  private readonly protocol: 'udp' | 'tcp' | 'tls';
+  private readonly ca: string | undefined;
   private readonly host: string;
   private readonly port: number;
   private readonly fmt: SyslogFormatOptions;
@@ -123,7 +128,9 @@ export class SyslogAlertSink implements AlertSink {
   private connects = 0;
 
   constructor(options: SyslogSinkOptions) {
-    if (options.protocol !== 'udp' && options.protocol !== 'tcp') throw new TunnelwatchError('TW_CONFIG', `syslog protocol must be udp or tcp, got ${String(options.protocol)}`);
+    if (options.protocol !== 'udp' && options.protocol !== 'tcp' && options.protocol !== 'tls') {
+      throw new TunnelwatchError('TW_CONFIG', `syslog protocol must be udp, tcp or tls, got ${String(options.protocol)}`);
+    }
     if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535) throw new TunnelwatchError('TW_CONFIG', `syslog port must be 1-65535, got ${options.port}`);
     if (!options.host) throw new TunnelwatchError('TW_CONFIG', 'syslog host is empty');
     const facility = options.facility ?? 16;
@@ -131,6 +138,7 @@ export class SyslogAlertSink implements AlertSink {
     if (!Number.isInteger(facility) || facility < 0 || facility > 23) throw new TunnelwatchError('TW_CONFIG', `syslog facility must be 0-23, got ${facility}`);
     if (!Number.isInteger(severity) || severity < 0 || severity > 7) throw new TunnelwatchError('TW_CONFIG', `syslog severity must be 0-7, got ${severity}`);
     this.protocol = options.protocol;
+    this.ca = options.ca;
     this.host = options.host;
     this.port = options.port;
     this.name = `syslog:${options.protocol}://${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`;
@@ -297,11 +305,14 @@ export class SyslogAlertSink implements AlertSink {
   private connectTcp(): void {
     if (this.closing && this.pending === 0) return;
     const gen = ++this.generation;
-    const sock = connect({ host: this.host, port: this.port });
+    const sock =
+      this.protocol === 'tls'
+        ? tlsConnect({ host: this.host, port: this.port, ...(this.ca === undefined ? {} : { ca: this.ca }), ...(isIP(this.host) === 0 ? { servername: this.host } : {}) })
+        : connect({ host: this.host, port: this.port });
     this.socket = sock;
     this.connected = false;
     sock.setNoDelay(true);
-    sock.on('connect', () => {
+    sock.on(this.protocol === 'tls' ? 'secureConnect' : 'connect', () => {
       if (gen !== this.generation) return;
       this.connected = true;
       this.connects++;
