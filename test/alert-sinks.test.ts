@@ -584,7 +584,7 @@ for (const format of ['json', 'cef'] as const) {
 
 test('syslog: bad options are configuration errors', () => {
   assert.throws(() => new SyslogAlertSink({ protocol: 'udp', host: 'h', port: 0 }), { code: 'TW_CONFIG' });
-  assert.throws(() => new SyslogAlertSink({ protocol: 'tls' as 'tcp', host: 'h', port: 514 }), { code: 'TW_CONFIG' });
+  assert.throws(() => new SyslogAlertSink({ protocol: 'dtls' as 'tcp', host: 'h', port: 514 }), { code: 'TW_CONFIG' });
   assert.throws(() => new SyslogAlertSink({ protocol: 'udp', host: 'h', port: 514, facility: 24 }), { code: 'TW_CONFIG' });
 });
 
