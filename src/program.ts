@@ -3,6 +3,8 @@
  * statuses: 0 ok, 1 internal error, 2 usage, 3 configuration, 4 input,
  * 5 output (see src/errors.ts).
  */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfigFile, validateConfig } from './config/load.js';
 import { configReference } from './config/reference.js';
@@ -24,7 +26,7 @@ interface DetectCliOptions {
   quarantine?: string;
   late?: string;
   aggregates?: string;
-  store?: string;
+  store?: string | true;
   timezone?: string;
   lateness?: string;
   window?: string[];
@@ -70,7 +72,7 @@ export function resolveDetectConfig(o: DetectCliOptions): Config {
   if (o.quarantine !== undefined) raw.output.quarantine = o.quarantine;
   if (o.late !== undefined) raw.output.late = o.late;
   if (o.aggregates !== undefined) raw.output.aggregates = o.aggregates;
-  if (o.store !== undefined) raw.output.store = o.store;
+  if (o.store !== undefined) raw.output.store = o.store === true ? defaultStorePath() : o.store;
   if (o.window !== undefined && o.window.length > 0) {
     raw.windows = o.window.map((w) => {
       const [length, slide] = w.split('/');
@@ -90,6 +92,17 @@ export function resolveDetectConfig(o: DetectCliOptions): Config {
     raw.scoring.distinctSubdomains.threshold = o.threshold;
   }
   return validateConfig(raw, o.config === undefined ? 'command-line options' : `config file ${o.config} with command-line options`);
+}
+
+/**
+ * Where `detect --store` keeps its DuckDB file when given no path, and where `report` and `query`
+ * look: $TUNNELWATCH_STORE, else the XDG data directory (~/.local/share/tunnelwatch/tunnelwatch.duckdb).
+ */
+export function defaultStorePath(): string {
+  const explicit = process.env.TUNNELWATCH_STORE;
+  if (explicit !== undefined && explicit !== '') return explicit;
+  const data = process.env.XDG_DATA_HOME !== undefined && process.env.XDG_DATA_HOME !== '' ? process.env.XDG_DATA_HOME : join(homedir(), '.local', 'share');
+  return join(data, 'tunnelwatch', 'tunnelwatch.duckdb');
 }
 
 export function buildProgram(): Command {
@@ -124,7 +137,7 @@ Try:  tunnelwatch demo                                  simulate a log with tunn
     .option('--quarantine <file>', 'where unparsed and non-query lines go, with position and reason')
     .option('--late <file>', 'write events that arrive behind the watermark to this JSONL file')
     .option('--aggregates <dir>', 'write closed windows\' per-domain aggregates to Parquet files in this directory')
-    .option('--store <file>', 'also keep alerts and per-window aggregates in this DuckDB file, for report and query')
+    .option('--store [file]', `also keep alerts and per-window aggregates in this DuckDB file, for report and query (no file: ${defaultStorePath()})`)
     .option('--timezone <zone>', 'IANA zone of timestamps without an offset (default UTC)')
     .option('--lateness <duration>', 'allowed lateness behind the newest event time (default 60s)')
     .option('--window <length/slide>', 'window spec, repeatable (default 10m/5m); rules use the first', collect)
@@ -217,7 +230,7 @@ Try:  tunnelwatch demo                                  simulate a log with tunn
   program
     .command('report')
     .description('Summarise a store: top suspicious domains and clients, or one domain\'s access curve per window.')
-    .requiredOption('--store <file>', 'DuckDB file written by detect --store')
+    .option('--store <file>', 'DuckDB file written by detect --store', defaultStorePath())
     .option('--domain <domain>', 'show this registered domain\'s windows: queries and distinct subdomains over time')
     .option('--top <n>', 'rows per list', intArg('--top', 1), 20)
     .addOption(outputFormat)
@@ -231,7 +244,7 @@ Try:  tunnelwatch demo                                  simulate a log with tunn
     .command('query')
     .description('Run read-only SQL on a store (tables: alerts, windows).')
     .argument('<sql>', 'the SQL, e.g. "SELECT registered_domain, count(*) FROM alerts GROUP BY 1"')
-    .requiredOption('--store <file>', 'DuckDB file written by detect --store')
+    .option('--store <file>', 'DuckDB file written by detect --store', defaultStorePath())
     .addOption(outputFormat)
     .action(async (sql: string, o: { store: string; format: OutputFormat }) => {
       process.stdout.write(await runQuery(o.store, sql, o.format));

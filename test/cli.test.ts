@@ -171,3 +171,20 @@ test('config prints the defaults as JSON', () =>
     assert.equal(printed.scoring.distinctSubdomains.threshold, 180);
     assert.deepEqual(printed.windows[0], { length: '10m', slide: '5m', events: 'all' });
   }));
+
+test('--store without a file uses the data directory ($XDG_DATA_HOME/tunnelwatch), where report and query look by default', () =>
+  withTmpDir((cwd) => {
+    const env = { ...process.env, XDG_DATA_HOME: join(cwd, 'data'), TUNNELWATCH_STORE: '' };
+    const log = spawnSync(process.execPath, [CLI, 'simulate', '--duration', '20m', '--rate', '200'], { cwd, encoding: 'utf8', env });
+    writeFileSync(join(cwd, 'q.log'), log.stdout);
+    const detect = spawnSync(process.execPath, [CLI, 'detect', 'q.log', '--store', '--alerts', 'a.jsonl'], { cwd, encoding: 'utf8', env });
+    assert.equal(detect.status, 0, detect.stderr);
+    assert.ok(existsSync(join(cwd, 'data', 'tunnelwatch', 'tunnelwatch.duckdb')));
+    const report = spawnSync(process.execPath, [CLI, 'report', '--format', 'json'], { cwd, encoding: 'utf8', env });
+    assert.equal(report.status, 0, report.stderr);
+    const domains = (JSON.parse(report.stdout) as { domains: Array<{ domain: string }> }).domains.map((d) => d.domain);
+    assert.ok(domains.includes('cdn-sync.net'), domains.join(' '));
+    const query = spawnSync(process.execPath, [CLI, 'query', 'SELECT count(*) AS n FROM alerts', '--format', 'csv'], { cwd, encoding: 'utf8', env });
+    assert.equal(query.status, 0, query.stderr);
+    assert.match(query.stdout, /^"n"\r?\n"[1-9]/);
+  }));

@@ -6,9 +6,9 @@
  * SQL text, and a batch of thousands of rows is one statement.
  */
 import { randomBytes } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { Alert } from '../alerts/alert.js';
 import { toEcs } from '../alerts/ecs.js';
@@ -65,6 +65,7 @@ export class Store {
     const file = resolve(path);
     let instance: DuckDBInstance;
     try {
+      if (!readOnly) mkdirSync(dirname(file), { recursive: true });
       instance = await DuckDBInstance.create(file, {
         autoinstall_known_extensions: 'false',
         autoload_known_extensions: 'false',
