@@ -10,8 +10,9 @@
  *
  * A rule's possible first characters come from its conditions on the first
  * label (prefix, equals, charset), so a rule for `v…`, `dnscat` or hex labels
- * is never tried on a name starting with `w`. Candidates are tried by
- * confidence (high first), then file order; the first match wins.
+ * is never tried on a name starting with `w`. Candidates are tried in rule
+ * order (the rules file puts the most specific structures first); the first
+ * match wins. Confidence is reported, not used to order.
  */
 import type { DnsEvent } from '../event.js';
 import { CHARSET_TABLES, spanFits, type CharsetTable } from './charsets.js';
@@ -45,8 +46,6 @@ interface LabelTest {
 }
 
 interface CompiledRule {
-  order: number;
-  rank: number;
   qtypes: ReadonlySet<string> | null;
   /** Lower-cased first characters the name can start with (0–127, 128 = anything else); null: any. */
   firstChars: ReadonlySet<number> | null;
@@ -64,7 +63,6 @@ interface CompiledRule {
 }
 
 const OTHER_CHAR = 128;
-const RANK: Record<Confidence, number> = { high: 0, medium: 1, low: 2 };
 const NONE: readonly CompiledRule[] = Object.freeze([]);
 
 export class SignatureMatcher {
@@ -73,15 +71,14 @@ export class SignatureMatcher {
   private readonly view: NameView = newNameView();
 
   constructor(rules: readonly SignatureRule[]) {
-    const compiled = rules.filter((r) => r.enabled).map((r, i) => compile(r, i));
-    compiled.sort((a, b) => a.rank - b.rank || a.order - b.order);
+    const compiled = rules.filter((r) => r.enabled).map(compile);
     const qtypes = new Set<string>();
     for (const r of compiled) if (r.qtypes !== null) for (const q of r.qtypes) qtypes.add(q);
     for (const q of qtypes) this.byQtype.set(q, buildBuckets(compiled, q));
     this.otherQtypes = buildBuckets(compiled, null);
   }
 
-  /** The first rule (by confidence, then order) that `event` satisfies, or null. Never throws. */
+  /** The first rule, in order, that `event` satisfies, or null. Never throws. */
   match(event: DnsEvent): SignatureMatch | null {
     const buckets = this.byQtype.get(canonicalQtype(event.qtype)) ?? this.otherQtypes;
     const lower = event.qnameLower;
@@ -173,12 +170,10 @@ function labelFits(t: LabelTest, v: NameView, k: number): boolean {
   return true;
 }
 
-function compile(rule: SignatureRule, order: number): CompiledRule {
+function compile(rule: SignatureRule): CompiledRule {
   const m = rule.match;
   const labelTests = m.labels.map(compileLabelTest);
   return {
-    order,
-    rank: RANK[rule.confidence],
     qtypes: m.qtypes === undefined ? null : new Set(m.qtypes.map(canonicalQtype)),
     firstChars: firstCharacters(m.labels),
     minNameBytes: m.name?.minBytes ?? 0,

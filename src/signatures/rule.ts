@@ -117,7 +117,7 @@ export type SignatureRule = SignatureRuleSpec & { source: string };
 /** Validates the parsed contents of a rules file; errors name `path` and every bad field. */
 export function validateSignatureFile(raw: unknown, path: string): SignatureRule[] {
   const result = fileSchema.safeParse(raw ?? {});
-  if (!result.success) throw invalidFileError('signature rules file', path, result.error, raw, 'rules');
+  if (!result.success) throw invalidFileError('signature rules file', path, result.error, raw);
   const seen = new Set<string>();
   for (const [i, rule] of result.data.rules.entries()) {
     if (seen.has(rule.id)) throw new TunnelwatchError('TW_CONFIG', `signature rules file ${path} is invalid:\n  rules[${i}].id: duplicate id ${JSON.stringify(rule.id)} within the file`);

@@ -54,20 +54,21 @@ export function issuePath(path: readonly PropertyKey[]): string {
 
 /**
  * A TW_CONFIG error listing every problem of `error` by field path; when the
- * path runs through an entry of `listKey` whose `id` (or `zone`) is readable,
- * the entry is named too, so a user finds it in a long file.
+ * path runs through an entry of a top-level list whose `id` (or `zone`) is
+ * readable, the entry is named too, so a user finds it in a long file.
  */
-export function invalidFileError(what: string, path: string, error: z.ZodError, raw: unknown, listKey: string): TunnelwatchError {
+export function invalidFileError(what: string, path: string, error: z.ZodError, raw: unknown): TunnelwatchError {
   const problems = error.issues.map((issue) => {
     const where = issuePath(issue.path) || '(top level)';
     const keys = issue.code === 'unrecognized_keys' ? ` ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}` : '';
-    return `  ${where}${entryName(raw, issue.path, listKey)}: ${issue.message}${keys}`;
+    return `  ${where}${entryName(raw, issue.path)}: ${issue.message}${keys}`;
   });
   return new TunnelwatchError('TW_CONFIG', `${what} ${path} is invalid:\n${problems.join('\n')}`);
 }
 
-function entryName(raw: unknown, path: readonly PropertyKey[], listKey: string): string {
-  if (path.length < 2 || path[0] !== listKey || typeof path[1] !== 'number') return '';
+function entryName(raw: unknown, path: readonly PropertyKey[]): string {
+  const listKey = path[0];
+  if (path.length < 2 || typeof listKey !== 'string' || typeof path[1] !== 'number') return '';
   const list = (raw as Record<string, unknown> | null)?.[listKey];
   const entry = Array.isArray(list) ? (list[path[1]] as Record<string, unknown> | undefined) : undefined;
   const name = entry?.id ?? entry?.zone;

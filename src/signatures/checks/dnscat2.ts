@@ -24,8 +24,10 @@ export function dnscat2Header(v: NameView): boolean {
   const spans = v.labels;
   const tagged = labelEquals(v, 0, 'dnscat');
   const first = tagged ? 1 : 0;
-  // dnscat2 fills labels; a name of one- or two-character hex labels is something else.
-  if (first >= spans.count || spans.bytes[first]! < MIN_FIRST_LABEL) return false;
+  if (first >= spans.count) return false;
+  // Without the tag, the data labels must look filled: dnscat2 cuts at about 62 characters,
+  // and names of one- or two-character hex labels are something else.
+  if (!tagged && spans.bytes[0]! < MIN_FIRST_LABEL) return false;
   // Tag mode: every label after the tag is data. Domain mode: data labels lie within the subdomain.
   const limit = tagged ? spans.count : v.subLabels;
   let last = first - 1;
