@@ -114,10 +114,10 @@ export class BenignClassifier {
     const qtype = canonicalQtype(event.qtype);
     if (lower.indexOf('_') >= 0) return this.classifyServiceName(lower, qtype);
     if (kind === 'reverse') return this.classifyReverse(lower);
-    if (kind === 'normal' && event.subdomain.length === 0 && qtype === 'TXT') return WHY.apexTxt;
+    if (kind === 'normal' && event.subdomain.length === 0 && qtype === 'TXT' && isInternetClass(event.qclass) && isIcannDomain(lower)) return WHY.apexTxt;
     const nx = isNxdomain(event.rcode);
     if (event.labels === 1 && (nx || event.rcode === undefined) && isChromeProbe(event, qtype)) return WHY.chromeProbe;
-    if (nx && event.labels >= 3) return this.classifySearchSuffix(lower);
+    if ((nx || event.rcode === undefined) && event.labels >= 3) return this.classifySearchSuffix(lower, nx);
     return null;
   }
 
@@ -187,15 +187,29 @@ export class BenignClassifier {
     return isNibbleRun(run, 1, 32) ? WHY.reverseV6 : null;
   }
 
-  private classifySearchSuffix(lower: string): BenignMatch | null {
+  /**
+   * `<host>.<known TLD>.<search domain>`: an inner name that ends in an ICANN
+   * top-level domain and has a registrable domain, then a search domain that is
+   * not itself a public suffix (`teredo.ipv6.microsoft.com` is a real name, not
+   * `teredo.ipv6.microsoft` + `com`). Needs NXDOMAIN, except when the search
+   * domain is under no known top-level domain (`localdomain`, `corp`, `lan`):
+   * such a name has no delegation, so it cannot reach an outside server.
+   */
+  private classifySearchSuffix(lower: string, nxdomain: boolean): BenignMatch | null {
     const spans = this.scan(lower);
     if (spans.truncated) return null;
-    // An inner name labels[0..i] ending in a known top-level domain, with at least one label after it.
-    for (let i = 1; i < spans.count - 1; i++) {
+    // Under a known suffix, the appended search domain holds the name's registered domain,
+    // so the inner name must end left of it (google.co.za is one name, not google.co + za).
+    const whole = parseDomain(lower, TLDTS_OPTIONS);
+    const limit = whole.isIcann === true && whole.domain !== null ? spans.count - labelCount(whole.domain) : spans.count - 1;
+    for (let i = 1; i < limit; i++) {
       if (!isLetters(lower, spans.start[i]!, spans.end[i]!)) continue;
       const inner = lower.slice(0, spans.end[i]!);
       const parsed = parseDomain(inner, TLDTS_OPTIONS);
-      if (parsed.isIcann !== true || parsed.domain === null || !inner.endsWith(parsed.publicSuffix ?? '\u0000')) continue;
+      if (parsed.isIcann !== true || parsed.domain === null || parsed.publicSuffix === null || !inner.endsWith(parsed.publicSuffix)) continue;
+      const search = parseDomain(lower.slice(spans.start[i + 1]!), TLDTS_OPTIONS);
+      if (search.isIcann === true && search.domain === null) continue; // the rest is a public suffix: a real name
+      if (!nxdomain && search.isIcann === true) return null;
       this.run.first = 0;
       this.run.last = i;
       return isWordLikeRun(this.run) && isWordLikeRun({ name: lower, spans, first: i + 1, last: spans.count - 1 }) ? WHY.searchSuffix : null;
@@ -262,6 +276,14 @@ function isLookupDomain(r: LabelRun): boolean {
   const host = r.name.slice(r.spans.start[r.first]!, r.spans.end[r.last]!);
   const parsed = parseDomain(host, TLDTS_OPTIONS);
   return parsed.isIcann === true && parsed.domain !== null;
+}
+
+function isInternetClass(qclass: string): boolean {
+  return qclass === 'IN' || qclass === 'in' || qclass === '' || qclass === '-' || qclass === 'C_INTERNET';
+}
+
+function isIcannDomain(lower: string): boolean {
+  return parseDomain(lower, TLDTS_OPTIONS).isIcann === true;
 }
 
 function isChromeProbe(event: DnsEvent, qtype: string): boolean {
@@ -348,9 +370,12 @@ function isInstanceLabel(lower: string, start: number, end: number): boolean {
   return true;
 }
 
-/** After `_service._proto`: Active Directory's site/msdcs labels or plain domain labels, no other underscores. */
+/**
+ * After `_service._proto`: Active Directory's site/msdcs labels or plain domain
+ * labels, no other underscores; or nothing (`_vlmcs._tcp` asked before a search
+ * domain is appended).
+ */
 function srvTail(lower: string, spans: LabelSpans, k: number): boolean {
-  if (k >= spans.count) return false;
   for (let j = k; j < spans.count; j++) {
     const start = spans.start[j]!;
     if (lower.charCodeAt(start) !== 0x5f) {

@@ -87,6 +87,8 @@ export function hashAt(r: LabelRun, k: number, shapes: readonly HashShape[]): nu
   const start = r.spans.start[k]!;
   const end = r.spans.end[k]!;
   const n = end - start;
+  // A sha256 in two 32-digit labels before a one-label md5, which the first half would also fit.
+  if (n === 32 && shapes.includes('sha256-hex') && k + 1 <= r.last && labelLength(r, k + 1) === 32 && labelIs(r.name, start, end, true) && labelIs(r.name, r.spans.start[k + 1]!, r.spans.end[k + 1]!, true)) return 2;
   for (const shape of shapes) {
     switch (shape) {
       case 'md5-hex':
@@ -95,8 +97,7 @@ export function hashAt(r: LabelRun, k: number, shapes: readonly HashShape[]): nu
       case 'sha1-hex':
         if (n === 40 && labelIs(r.name, start, end, true)) return 1;
         break;
-      case 'sha256-hex':
-        if (n === 32 && k + 1 <= r.last && labelLength(r, k + 1) === 32 && labelIs(r.name, start, end, true) && labelIs(r.name, r.spans.start[k + 1]!, r.spans.end[k + 1]!, true)) return 2;
+      case 'sha256-hex': // checked above
         break;
       case 'md5-base32':
         if (n === 26 && labelIs(r.name, start, end, false) && hasBase32Digit(r.name, start, end)) return 1;
