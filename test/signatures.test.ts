@@ -7,16 +7,17 @@
  * in Debian; marked hand-made below).
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import protobuf from 'protobufjs';
 import type { DnsEvent } from '../src/event.js';
 import { TunnelwatchError } from '../src/errors.js';
+import { NAMED_CHECK_IDS } from '../src/signatures/checks/index.js';
 import { loadSignatureRules } from '../src/signatures/load.js';
 import { SignatureMatcher } from '../src/signatures/matcher.js';
 import { canonicalQtype } from '../src/signatures/qtype.js';
-import { randomInt, seededRandom, withTmpDir } from './helpers.js';
+import { randomInt, repoPath, seededRandom, withTmpDir } from './helpers.js';
 import { capturedQueries, event, netrackQueries, umbrellaNames } from './signature-helpers.js';
 
 const rules = loadSignatureRules();
@@ -429,6 +430,12 @@ test('a user rule with a default rule’s id replaces it; new ids are added; dis
     assert.equal(m.match(event('www.0a1b2c-x0.example.com', 'A'))?.ruleId, 'corp-exfil');
     assert.equal(m.match(event('0a1b2c-x0.www.example.com', 'A')), null, 'fromDomain counts from the registered domain');
   });
+});
+
+test('docs/SIGNATURES.md lists every packaged rule with its confidence, and every named check', () => {
+  const doc = readFileSync(repoPath('docs/SIGNATURES.md'), 'utf8');
+  for (const r of rules) assert.ok(doc.includes(`| \`${r.id}\` | ${r.tool} | ${r.confidence} |`), `docs/SIGNATURES.md lacks the row for ${r.id} (${r.confidence})`);
+  for (const id of NAMED_CHECK_IDS) assert.ok(doc.includes(`\`${id}\``), `docs/SIGNATURES.md does not describe check ${id}`);
 });
 
 test('the packaged rules are loaded from the package root (rules/ is not compiled into dist/)', () => {

@@ -72,6 +72,7 @@ export class BenignClassifier {
   private readonly zones = new Map<string, ZoneEntry[]>();
   private readonly spans: LabelSpans = newLabelSpans();
   private readonly run: LabelRun = { name: '', spans: this.spans, first: 0, last: -1 };
+  private readonly tlds = new Map<string, boolean>();
 
   constructor(zones: BenignZones) {
     for (const e of zones.dnsbl) {
@@ -117,8 +118,20 @@ export class BenignClassifier {
     if (kind === 'normal' && event.subdomain.length === 0 && qtype === 'TXT' && isInternetClass(event.qclass) && isIcannDomain(lower)) return WHY.apexTxt;
     const nx = isNxdomain(event.rcode);
     if (event.labels === 1 && (nx || event.rcode === undefined) && isChromeProbe(event, qtype)) return WHY.chromeProbe;
-    if ((nx || event.rcode === undefined) && event.labels >= 3) return this.classifySearchSuffix(lower, nx);
+    if (event.labels >= 3 && (nx || (event.rcode === undefined && !this.endsInKnownTld(lower)))) return this.classifySearchSuffix(lower, nx);
     return null;
+  }
+
+  /** Whether the name's last label is an ICANN top-level domain (cached per label; bounded). */
+  private endsInKnownTld(lower: string): boolean {
+    const tld = lower.slice(lower.lastIndexOf('.') + 1);
+    let known = this.tlds.get(tld);
+    if (known === undefined) {
+      known = parseDomain(tld, TLDTS_OPTIONS).isIcann === true;
+      if (this.tlds.size >= 4096) this.tlds.clear();
+      this.tlds.set(tld, known);
+    }
+    return known;
   }
 
   private scan(lower: string): LabelSpans {
@@ -201,6 +214,7 @@ export class BenignClassifier {
     // Under a known suffix, the appended search domain holds the name's registered domain,
     // so the inner name must end left of it (google.co.za is one name, not google.co + za).
     const whole = parseDomain(lower, TLDTS_OPTIONS);
+    if (!nxdomain && whole.isIcann === true) return null; // unanswered, and may well exist
     const limit = whole.isIcann === true && whole.domain !== null ? spans.count - labelCount(whole.domain) : spans.count - 1;
     for (let i = 1; i < limit; i++) {
       if (!isLetters(lower, spans.start[i]!, spans.end[i]!)) continue;
