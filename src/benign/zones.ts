@@ -14,8 +14,25 @@ const zoneName = z
   .string()
   .min(3)
   .max(200)
-  .transform((s) => s.toLowerCase().replace(/\.$/, ''))
-  .refine((s) => /^[a-z0-9_-]+(\.[a-z0-9_-]+)+$/.test(s), { message: 'expected a zone name such as zen.spamhaus.org (at least two labels)' });
+  .transform((s) => (s.endsWith('.') ? s.slice(0, -1) : s).toLowerCase())
+  .refine(isZoneName, { message: 'expected a zone name such as zen.spamhaus.org (at least two labels of a-z 0-9 - _)' });
+
+/** Two or more non-empty labels of a-z 0-9 - _ (a character loop: no regex). */
+function isZoneName(s: string): boolean {
+  let labels = 1;
+  let length = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x2e) {
+      if (length === 0) return false;
+      labels++;
+      length = 0;
+    } else if ((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x5f) {
+      if (++length > 63) return false;
+    } else return false;
+  }
+  return labels >= 2 && length > 0;
+}
 
 const label = z.string().min(1).max(63).transform((s) => s.toLowerCase());
 

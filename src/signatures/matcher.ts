@@ -162,12 +162,16 @@ function labelFits(t: LabelTest, v: NameView, k: number): boolean {
     if (end - t.suffix.length < from || !s.startsWith(t.suffix, end - t.suffix.length)) return false;
     to = end - t.suffix.length;
   }
-  if (t.contains !== null) {
-    const at = s.indexOf(t.contains, start);
-    if (at < 0 || at + t.contains.length > end) return false;
-  }
+  if (t.contains !== null && !spanIncludes(s, start, end, t.contains)) return false;
   if (t.charset !== null && !spanFits(v.name, from, to, t.charset)) return false;
   return true;
+}
+
+/** Whether `needle` occurs within `s[start, end)`; looks no further than the label (≤ 63 × 63 steps). */
+function spanIncludes(s: string, start: number, end: number, needle: string): boolean {
+  const last = end - needle.length;
+  for (let i = start; i <= last; i++) if (s.startsWith(needle, i)) return true;
+  return false;
 }
 
 function compile(rule: SignatureRule): CompiledRule {

@@ -19,6 +19,7 @@ import { BASE32_SLIVER, decodeBase58, decodeBits, leftover } from '../decode.js'
 import type { NameView } from '../name-view.js';
 
 const bytes = new Uint8Array(200);
+const MAX_BASE58_CHARS = 253;
 const scratch58 = new Uint8Array(200);
 
 /** Labels of the encoded message: a run of 63-character labels and the label after it, within the subdomain. */
@@ -42,6 +43,8 @@ export function sliverBase58(v: NameView): boolean {
   if (v.subLabels === 0) return false;
   const last = dataLabels(v);
   if (last < 0) return false;
+  // Base58 decoding is quadratic: nothing longer than a valid name's subdomain is tried.
+  if (v.labels.end[last]! - v.labels.start[0]! > MAX_BASE58_CHARS) return false;
   // Base58 of binary data has both letter cases (a 12-character run without one is a 1-in-10^4 chance).
   if (!bothCases(v.name, v.labels.start[0]!, v.labels.end[last]!)) return false;
   const n = decodeBase58(v.name, v.labels, 0, last, bytes, scratch58);
