@@ -15,7 +15,7 @@ import { parseDuration, windowSpec, type WindowSpec } from './windows/window-spe
 import { NEW_FOR_DOMAIN, WindowedDomains, type DomainWindow, type DomainWindowState, type WindowVisitor } from './windows/windowed-domains.js';
 import { ScoreRule } from './detectors/score.js';
 import { DomainPatterns } from './scoring/domain-patterns.js';
-import { NO_CLASSIFIERS, queryFacts, type EncodedCriteria, type QueryClassifiers, type QueryFacts } from './scoring/query-facts.js';
+import { classifiersFor, queryFacts, type EncodedCriteria, type QueryClassifiers, type QueryFacts } from './scoring/query-facts.js';
 import { TunnelwatchError } from './errors.js';
 import { MemoryGuard } from './state/memory-guard.js';
 
@@ -107,7 +107,7 @@ export class DetectionEngine {
 
   watermark = -Infinity;
 
-  constructor(config: Config, private readonly outputs: EngineOutputs, classifiers: QueryClassifiers = NO_CLASSIFIERS) {
+  constructor(config: Config, private readonly outputs: EngineOutputs, classifiers: QueryClassifiers = classifiersFor(config)) {
     this.latenessMs = parseDuration(config.watermark.lateness);
     this.memory = new MemoryGuard(config.state.maxStateMb * 1_048_576);
     const specsByName = new Map<string, { spec: WindowSpec; suspiciousOnly: boolean }>();

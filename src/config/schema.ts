@@ -134,6 +134,14 @@ const detectionSchema = z
       .default([])
       .describe('Domains never scored: `example.com` is the name and every name below it, `*.example.com` only the names below it.'),
     mutes: z.array(muteSchema).default([]).describe('Per-client mutes with a reason and an expiry: their alerts are counted as muted, not emitted.'),
+    signatureFiles: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('Extra tool-signature rule files (YAML, docs/SIGNATURES.md) after rules/signatures.yaml; a rule with an existing id replaces it.'),
+    benignZoneFiles: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('Extra benign zone files (YAML, docs/SIGNATURES.md) after rules/benign-zones.yaml; an entry for an existing zone replaces it.'),
   })
   .strict()
   .prefault({});

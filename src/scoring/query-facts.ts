@@ -5,22 +5,15 @@
  * much information it can hold; the signature and benign-class matchers are asked here too, so the
  * scoring rule sees one object per query.
  */
+import { BenignClassifier, type BenignMatch } from '../benign/classify.js';
+import { loadBenignZones } from '../benign/zones.js';
+import type { Config } from '../config/schema.js';
 import type { DnsEvent } from '../event.js';
+import { loadSignatureRules } from '../signatures/load.js';
+import { SignatureMatcher, type SignatureMatch } from '../signatures/matcher.js';
 import { extractFeatures, newQueryFeatures, type Charset, type QueryFeatures } from '../features/query-features.js';
 
-/** A tool signature that matched the query (src/signatures/). */
-export interface SignatureMatch {
-  ruleId: string;
-  tool: string;
-  why: string;
-  confidence: 'high' | 'medium' | 'low';
-}
-
-/** A benign class the query is shaped like (src/benign/). */
-export interface BenignMatch {
-  benignClass: string;
-  why: string;
-}
+export type { BenignMatch, SignatureMatch };
 
 export interface QueryClassifiers {
   signature(event: DnsEvent): SignatureMatch | null;
@@ -28,6 +21,23 @@ export interface QueryClassifiers {
 }
 
 export const NO_CLASSIFIERS: QueryClassifiers = { signature: () => null, benign: () => null };
+
+/** Loaded rule and zone files, by the list of extra files, so engines made in one process share them. */
+const loaded = new Map<string, QueryClassifiers>();
+
+/** The tool signatures (rules/signatures.yaml + `detection.signatureFiles`) and benign classes (rules/benign-zones.yaml + `detection.benignZoneFiles`). */
+export function classifiersFor(config: Config): QueryClassifiers {
+  const { signatureFiles, benignZoneFiles } = config.detection;
+  const key = JSON.stringify([signatureFiles, benignZoneFiles]);
+  let classifiers = loaded.get(key);
+  if (classifiers === undefined) {
+    const matcher = new SignatureMatcher(loadSignatureRules(signatureFiles));
+    const benign = new BenignClassifier(loadBenignZones(benignZoneFiles));
+    classifiers = { signature: (e) => matcher.match(e), benign: (e) => benign.classify(e) };
+    loaded.set(key, classifiers);
+  }
+  return classifiers;
+}
 
 export interface QueryFacts {
   benign: BenignMatch | null;
