@@ -202,3 +202,21 @@ test('decoded preview: hex, base32, base64 and raw bytes, non-printable bytes sh
   const long = decodedPreview(['41'.repeat(10_000)])!;
   assert.equal(long.bytes, 96);
 });
+
+test('zero alerts at default settings on the real WRCCDC 2018 Zeek log (53,615 queries from 77 hosts)', async () => {
+  const { runDetect } = await import('../src/commands/detect.js');
+  const { repoPath } = await import('./helpers.js');
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'tw-wrccdc-'));
+  try {
+    const alerts: Alert[] = [];
+    const config = validateConfig({ output: { alerts: join(dir, 'a.jsonl'), quarantine: join(dir, 'q.jsonl') } });
+    const summary = await runDetect({ config, inputs: [repoPath('../shared/data/zeek-wrccdc2018/dns.log.gz')], onAlert: (a) => alerts.push(a), log: () => {} });
+    assert.ok(summary.parsed > 53_000, String(summary.parsed));
+    assert.deepEqual(alerts.map((a) => a.reason), []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
