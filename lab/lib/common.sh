@@ -99,7 +99,10 @@ require_root_and_netns() {
   for tool in named named-checkzone named-checkconf dig iodine iodined dns2tcpc dns2tcpd tcpdump socat ping jq dnstap-read sha256sum base32; do
     command -v "$tool" >/dev/null || missing+=("$tool")
   done
-  [ ${#missing[@]} -eq 0 ] || die "missing tools: ${missing[*]} (Debian: apt-get install bind9 bind9-utils bind9-dnsutils iodine dns2tcp tcpdump socat iputils-ping jq)"
+  [ ${#missing[@]} -eq 0 ] || die "missing tools: ${missing[*]} (Debian: apt-get install bind9 bind9-utils bind9-dnsutils iodine dns2tcp tcpdump socat iputils-ping jq net-tools)"
+  # iodine sets its tunnel device up with ifconfig (PATH=/sbin:/bin).
+  [ -x /sbin/ifconfig ] || [ -x /bin/ifconfig ] || die "ifconfig is missing (iodine needs it): apt-get install net-tools"
+  named -V | grep -q -- '--enable-dnstap' || die "this named was built without dnstap"
 }
 
 lab_is_up() {

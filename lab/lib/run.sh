@@ -37,6 +37,9 @@ run_begin() {
   [ -d "$RUN" ] && die "scenario $SCENARIO is already running (or a previous run died: lab.sh down)"
   mkdir -p "$RUN/pids"
   trap run_trap EXIT
+  # A signal ends the run through the EXIT trap too (bash skips it otherwise).
+  trap 'exit 143' TERM
+  trap 'exit 130' INT
   rm -rf "$OUTDIR"
   mkdir -p "$OUTDIR"
   : >"$RUN/sessions.jsonl"

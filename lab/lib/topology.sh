@@ -279,6 +279,29 @@ start_watchdogs() {
   done
 }
 
+# The watchdog's filter must flag what it is there to flag. Two hand-made
+# packets in a pcap file (never sent anywhere): one to 192.0.2.1 and one to
+# 2001:db8::1 must match it, one to a lab address must not.
+watchdog_selftest() {
+  local f="$STATE/watch/selftest.pcap" eth ip4 ip6 udp hits
+  pcap_hex() { printf '%s' "$1" | tr -d ' ' | sed 's/../\\x&/g'; }
+  eth() { printf '020000000001 020000000002 %s' "$1"; }
+  udp='0035 0035 0008 0000'
+  packet() { # ethertype, network header (hex)
+    local body len
+    body="$(eth "$1") $2 $udp"
+    len=$(($(printf '%s' "$body" | tr -d ' ' | wc -c) / 2))
+    printf '00000000 00000000 %02x000000 %02x000000 %s ' "$len" "$len" "$body"
+  }
+  ip4() { printf '4500001c 00000000 4011 0000 0a4d010a %s' "$1"; }
+  ip6() { printf '60000000 0008 1140 fd770001000000000000000000000010 %s' "$1"; }
+  printf "$(pcap_hex "d4c3b2a1 0200 0400 00000000 00000000 ffff0000 01000000 \
+    $(packet 0800 "$(ip4 c0000201)") $(packet 86dd "$(ip6 20010db8000000000000000000000001)") $(packet 0800 "$(ip4 0a4d0101)")")" >"$f"
+  hits=$(tcpdump -n -r "$f" "$WATCH_FILTER" 2>/dev/null | wc -l)
+  [ "$hits" -eq 2 ] || die "safety: the watchdog filter flags $hits of the 2 outside packets in its self-test"
+  [ "$(tcpdump -n -r "$f" 2>/dev/null | wc -l)" -eq 3 ] || die "safety: the watchdog self-test pcap is malformed"
+}
+
 topology_up() {
   topology_down
   mkdir -p "$STATE"
@@ -286,6 +309,7 @@ topology_up() {
   trap 'if [ ! -f "$STATE/up" ]; then log "up failed: tearing the lab down"; topology_down; fi' EXIT
   make_namespaces
   start_watchdogs
+  watchdog_selftest
   generate_zones
   write_auth_conf
   write_attacker_conf

