@@ -60,6 +60,17 @@ run_begin() {
   echo $! >"$RUN/capture.pid"
   wait_for_line "$OUTDIR/capture.log" 'listening on' 10 "the $SCENARIO capture to start" || die "tcpdump did not start"
   echo "READY scenario=$SCENARIO query-log=$OUTDIR/query.log resolver=$RESOLVER"
+  # A reader that wants to be reading before the first query (to time its
+  # alerts from the tunnel's first query) names a file it creates when ready.
+  if [ -n "${LAB_GO_FILE:-}" ]; then
+    local i
+    for i in $(seq 300); do
+      [ -e "$LAB_GO_FILE" ] && break
+      sleep 0.1
+    done
+    [ -e "$LAB_GO_FILE" ] || die "nobody created $LAB_GO_FILE within 30 s of READY"
+    rm -f "$LAB_GO_FILE"
+  fi
 }
 
 run_end() {
@@ -151,7 +162,8 @@ transfer_and_verify() {
 iodine_session() {
   local id=$1 bytes=$2 tool qtype reg tdomain server client tnet
   read -r _ tool qtype reg tdomain server client tnet < <(tunnel_row "$id")
-  local dev="twdns$(cut -d. -f3 <<<"$tnet")" port=9000
+  local dev port=9000
+  dev="twdns$(cut -d. -f3 <<<"$tnet")"
   spawn "$NS_ATTACKER" "$RUN/pids/$id-iodined.pid" "$OUTDIR/$id.iodined.log" \
     iodined -f -c -P "$TUNNEL_PASSWORD" -l "$server" -d "$dev" "$tnet/27" "$tdomain"
   wait_for_line "$OUTDIR/$id.iodined.log" 'Listening to dns' 15 "iodined for $id" || die "$id: iodined did not start"

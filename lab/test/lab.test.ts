@@ -13,9 +13,9 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { after, before, test, type TestContext } from 'node:test';
-import { repoPath } from '../../test/helpers.js';
+import { repoPath, waitFor } from '../../test/helpers.js';
 
 const LAB = repoPath('lab/lab.sh');
 const CLI = repoPath('dist/src/cli.js');
@@ -74,6 +74,21 @@ function exited(child: ChildProcess): Promise<number | null> {
   });
 }
 
+/** Whether process `pid` has `path` open (Linux: its /proc/PID/fd links). */
+function holdsOpen(pid: number, path: string): boolean {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`) === path;
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return false;
+  }
+}
+
 /** "lines read  N" from a detect run summary. */
 function linesRead(summary: string): number {
   const at = summary.indexOf('lines read');
@@ -87,7 +102,9 @@ function linesRead(summary: string): number {
  */
 async function runScenario(name: string): Promise<ScenarioResult> {
   const dir = `${OUT}/${name}`;
-  const lab = spawn(LAB, ['run', name], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const go = `${OUT}/.go-${name}`;
+  rmSync(go, { force: true });
+  const lab = spawn(LAB, ['run', name], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LAB_GO_FILE: go } });
   let labOut = '';
   let labErr = '';
   lab.stderr!.on('data', (d: Buffer) => (labErr += d.toString()));
@@ -110,14 +127,22 @@ async function runScenario(name: string): Promise<ScenarioResult> {
   let followErr = '';
   follow.stderr!.on('data', (d: Buffer) => (followErr += d.toString()));
   const followExit = exited(follow);
-
-  const code = await labExit;
-  assert.equal(code, 0, `lab.sh run ${name} failed:\n${labErr}`);
-  const queryLogLines = readFileSync(ready, 'latin1').split('\n').filter((l) => l.length > 0);
-  // Follow mode polls the file every 250 ms and the log is complete now: six
-  // polls later it has read it all (asserted below from its summary).
-  await new Promise((resolve) => setTimeout(resolve, 1500));
-  follow.kill('SIGTERM');
+  let queryLogLines: string[];
+  try {
+    // The scenario waits (LAB_GO_FILE) until tunnelwatch has the live log open,
+    // so the wall-clock time to an alert does not include tunnelwatch's start.
+    const realLog = realpathSync(ready);
+    await waitFor(() => holdsOpen(follow.pid!, realLog) || follow.exitCode !== null, 'tunnelwatch to open the live query log', 30_000, 20);
+    writeFileSync(go, '');
+    const code = await labExit;
+    assert.equal(code, 0, `lab.sh run ${name} failed:\n${labErr}`);
+    queryLogLines = readFileSync(ready, 'latin1').split('\n').filter((l) => l.length > 0);
+    // Follow mode polls the file every 250 ms and the log is complete now: six
+    // polls later it has read it all (asserted from its summary).
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+  } finally {
+    follow.kill('SIGTERM');
+  }
   assert.equal(await followExit, 0, followErr);
   const read = linesRead(followErr);
 
