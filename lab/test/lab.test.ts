@@ -1,0 +1,304 @@
+/**
+ * End to end on the lab (lab/lab.sh, as root): real iodine and dns2tcp
+ * sessions and benign office traffic through Debian's BIND, and tunnelwatch
+ * reading the resolver's own query log, live (--follow, while the scenario
+ * runs) and again as a finished file.
+ *
+ *   lab.sh run S ──▶ named ──▶ lab/out/S/query.log ──▶ tunnelwatch detect --follow ──▶ alerts-follow.jsonl
+ *                       ├───▶ lab/out/S/dnstap.fstrm        (checked here; decoded by tunnelwatch once its dnstap input lands)
+ *                       └───▶ lab/out/S/resolver.pcap       (likewise for its pcap input)
+ *   ground truth: lab/out/S/labels.json (domain, client, time range, data moved and checked at the far end)
+ *
+ * The slow exfiltration runs beside the other scenarios (it takes ~90 s).
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { after, before, test, type TestContext } from 'node:test';
+import { repoPath, waitFor } from '../../test/helpers.js';
+
+const LAB = repoPath('lab/lab.sh');
+const CLI = repoPath('dist/src/cli.js');
+const OUT = repoPath('lab/out');
+
+interface Session {
+  id: string;
+  tool: string;
+  queryType: string;
+  domain: string;
+  tunnelDomain: string;
+  client: string;
+  startMs: number;
+  endMs: number;
+  verified: { pingReplies?: number; queries?: number; file: { bytes: number; sha256: string; receivedSha256: string } };
+}
+
+interface Labels {
+  scenario: string;
+  startMs: number;
+  endMs: number;
+  expectAlerts: boolean;
+  malicious: Session[];
+  counts: { queryLogQueries: number; dnstapMessages: number; pcapPackets: number };
+  benign?: { queries: number; noerror: number; nxdomain: number };
+}
+
+/** The fields of an alert line (ECS) the assertions read. */
+interface AlertLine {
+  '@timestamp': string;
+  event: { created: string };
+  dns: { question: { registered_domain: string; type: string } };
+  tunnelwatch: { distinct_subdomains: number; clients: Array<{ ip: string; distinct_subdomains: number }> };
+}
+
+interface ScenarioResult {
+  labels: Labels;
+  follow: AlertLine[];
+  batch: AlertLine[];
+  queryLogLines: string[];
+  followLinesRead: number;
+}
+
+function readAlerts(path: string): AlertLine[] {
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => JSON.parse(l) as AlertLine);
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) resolve(child.exitCode);
+    else child.once('exit', (code) => resolve(code));
+  });
+}
+
+/** Whether process `pid` has `path` open (Linux: its /proc/PID/fd links). */
+function holdsOpen(pid: number, path: string): boolean {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`) === path;
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return false;
+  }
+}
+
+/** "lines read  N" from a detect run summary. */
+function linesRead(summary: string): number {
+  const at = summary.indexOf('lines read');
+  if (at < 0) return -1;
+  return Number.parseInt(summary.slice(at + 'lines read'.length).trimStart(), 10);
+}
+
+/**
+ * Runs one scenario with tunnelwatch following its query log from the moment
+ * the resolver is up, then runs tunnelwatch once more on the finished file.
+ */
+async function runScenario(name: string): Promise<ScenarioResult> {
+  const dir = `${OUT}/${name}`;
+  const go = `${OUT}/.go-${name}`;
+  rmSync(go, { force: true });
+  const lab = spawn(LAB, ['run', name], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LAB_GO_FILE: go } });
+  let labOut = '';
+  let labErr = '';
+  lab.stderr!.on('data', (d: Buffer) => (labErr += d.toString()));
+  const labExit = exited(lab);
+  const ready = await new Promise<string | null>((resolve) => {
+    lab.stdout!.on('data', (d: Buffer) => {
+      labOut += d.toString();
+      const m = labOut.indexOf('query-log=');
+      if (m >= 0 && labOut.indexOf('\n', m) > 0) resolve(labOut.slice(m + 'query-log='.length, labOut.indexOf(' ', m)));
+    });
+    void labExit.then(() => resolve(null));
+  });
+  assert.ok(ready !== null, `lab.sh run ${name} ended before its resolver was ready:\n${labErr}`);
+  assert.equal(ready, `${dir}/query.log`);
+
+  const follow = spawn(process.execPath, [CLI, 'detect', '--follow', ready, '--alerts', `${dir}/alerts-follow.jsonl`, '--quarantine', `${dir}/quarantine-follow.jsonl`], {
+    cwd: dir,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let followErr = '';
+  follow.stderr!.on('data', (d: Buffer) => (followErr += d.toString()));
+  const followExit = exited(follow);
+  let queryLogLines: string[];
+  try {
+    // The scenario waits (LAB_GO_FILE) until tunnelwatch has the live log open,
+    // so the wall-clock time to an alert does not include tunnelwatch's start.
+    const realLog = realpathSync(ready);
+    await waitFor(() => holdsOpen(follow.pid!, realLog) || follow.exitCode !== null, 'tunnelwatch to open the live query log', 30_000, 20);
+    writeFileSync(go, '');
+    const code = await labExit;
+    assert.equal(code, 0, `lab.sh run ${name} failed:\n${labErr}`);
+    queryLogLines = readFileSync(ready, 'latin1').split('\n').filter((l) => l.length > 0);
+    // Follow mode polls the file every 250 ms and the log is complete now: six
+    // polls later it has read it all (asserted from its summary).
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+  } finally {
+    follow.kill('SIGTERM');
+  }
+  assert.equal(await followExit, 0, followErr);
+  const read = linesRead(followErr);
+
+  const batch = spawnSync(process.execPath, [CLI, 'detect', ready, '--alerts', `${dir}/alerts-batch.jsonl`, '--quarantine', `${dir}/quarantine-batch.jsonl`], {
+    cwd: dir,
+    encoding: 'utf8',
+  });
+  assert.equal(batch.status, 0, batch.stderr);
+  assert.equal(linesRead(batch.stderr), queryLogLines.length, batch.stderr);
+
+  const labels = JSON.parse(readFileSync(`${dir}/labels.json`, 'utf8')) as Labels;
+  return { labels, follow: readAlerts(`${dir}/alerts-follow.jsonl`), batch: readAlerts(`${dir}/alerts-batch.jsonl`), queryLogLines, followLinesRead: read };
+}
+
+/** The scenario's three outputs are there and are what they claim to be. */
+function assertOutputs(name: string, result: ScenarioResult): void {
+  const dir = `${OUT}/${name}`;
+  for (const file of ['query.log', 'resolver.pcap', 'dnstap.fstrm']) {
+    assert.ok(existsSync(`${dir}/${file}`), `${name}: ${file} missing`);
+    assert.ok(statSync(`${dir}/${file}`).size > 0, `${name}: ${file} empty`);
+  }
+  const pcap = readFileSync(`${dir}/resolver.pcap`);
+  assert.ok([0xa1b2c3d4, 0xa1b23c4d].includes(pcap.readUInt32LE(0)), `${name}: resolver.pcap is not a pcap file`);
+  // Frame Streams: an escape (zero length), then a control frame naming the dnstap content type.
+  const fstrm = readFileSync(`${dir}/dnstap.fstrm`);
+  assert.equal(fstrm.readUInt32BE(0), 0, `${name}: dnstap.fstrm does not start with a Frame Streams control frame`);
+  assert.ok(fstrm.subarray(0, 64).includes('protobuf:dnstap.Dnstap'), `${name}: dnstap.fstrm does not carry dnstap`);
+  const { counts } = result.labels;
+  assert.equal(counts.queryLogQueries, result.queryLogLines.length, `${name}: every query-log line is a query`);
+  assert.ok(counts.pcapPackets >= counts.queryLogQueries, `${name}: the pcap holds fewer packets than queries`);
+  // dnstap logs each client query and response, and the resolver's own upstream traffic besides.
+  assert.ok(counts.dnstapMessages >= 2 * counts.queryLogQueries, `${name}: dnstap holds ${counts.dnstapMessages} messages for ${counts.queryLogQueries} queries`);
+  assert.equal(result.followLinesRead, result.queryLogLines.length, `${name}: follow mode read every line of the live log`);
+}
+
+/** Event time (epoch ms) of the first logged query for `tunnelDomain` from `client`. */
+function firstQueryMs(lines: string[], tunnelDomain: string, client: string): number {
+  const suffix = `.${tunnelDomain.toLowerCase()} in `;
+  for (const line of lines) {
+    const q = line.indexOf(': query: ');
+    if (q < 0 || line.indexOf(` ${client}#`) < 0) continue;
+    if (line.toLowerCase().indexOf(suffix, q) < 0) continue;
+    return Date.parse(line.slice(0, line.indexOf(' ')));
+  }
+  return Number.NaN;
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** Every tunnel session alerted, live and on the finished file, on its domain with its client on top; nothing else alerted. */
+function assertTunnelsAlerted(t: TestContext, result: ScenarioResult): void {
+  const { labels } = result;
+  assert.ok(labels.malicious.length > 0, 'the scenario has tunnel sessions');
+  for (const s of labels.malicious) {
+    for (const [mode, alerts] of [['follow', result.follow], ['batch', result.batch]] as const) {
+      const alert = alerts.find((a) => a.dns.question.registered_domain === s.domain);
+      assert.ok(alert !== undefined, `${s.id}: no ${mode} alert for ${s.domain} (alerts: ${alerts.map((a) => a.dns.question.registered_domain).join(', ') || 'none'})`);
+      assert.equal(alert.tunnelwatch.clients[0]?.ip, s.client, `${s.id}: the ${mode} alert's top client is the tunnel's client`);
+    }
+    const first = firstQueryMs(result.queryLogLines, s.tunnelDomain, s.client);
+    const live = result.follow.find((a) => a.dns.question.registered_domain === s.domain)!;
+    const eventLag = Date.parse(live['@timestamp']) - first;
+    const wallLag = Date.parse(live.event.created) - first;
+    assert.ok(Number.isFinite(first), `${s.id}: its first query is in the log`);
+    assert.ok(eventLag >= 0 && wallLag >= eventLag, `${s.id}: the alert comes after the tunnel's first query`);
+    t.diagnostic(
+      `${s.id} (${s.tool} ${s.queryType}, ${s.domain}, client ${s.client}): first query → crossing query ${seconds(eventLag)}, ` +
+        `→ alert raised (follow mode, wall clock) ${seconds(wallLag)}; ${live.tunnelwatch.distinct_subdomains} distinct subdomains at the alert`,
+    );
+  }
+  const malicious = new Set(labels.malicious.map((s) => s.domain));
+  for (const a of [...result.follow, ...result.batch]) {
+    assert.ok(malicious.has(a.dns.question.registered_domain), `false alert on ${a.dns.question.registered_domain}`);
+  }
+}
+
+/** The tunnels really carried data: checked at the far end by the lab. */
+function assertDataMoved(labels: Labels): void {
+  for (const s of labels.malicious) {
+    assert.ok(s.verified.file.bytes > 0, `${s.id}: moved no data`);
+    assert.equal(s.verified.file.receivedSha256, s.verified.file.sha256, `${s.id}: the far end received other bytes`);
+    if (s.tool === 'iodine') assert.ok((s.verified.pingReplies ?? 0) > 0, `${s.id}: no ping reply across the tunnel`);
+    assert.ok(s.endMs > s.startMs && s.startMs >= labels.startMs && s.endMs <= labels.endMs, `${s.id}: its time range lies inside the run`);
+  }
+}
+
+let exfil: Promise<ScenarioResult> | null = null;
+
+before(() => {
+  const up = spawnSync(LAB, ['up'], { encoding: 'utf8' });
+  assert.equal(up.status, 0, `lab.sh up failed (it needs root and network namespaces):\n${up.stderr}`);
+  const safety = spawnSync(LAB, ['check-safety'], { encoding: 'utf8' });
+  assert.equal(safety.status, 0, safety.stderr);
+  // The slow exfiltration takes ~90 s: it runs beside the other scenarios, on its own resolver.
+  exfil = runScenario('slow-exfil');
+  exfil.catch(() => undefined);
+});
+
+after(() => {
+  const down = spawnSync(LAB, ['down'], { encoding: 'utf8' });
+  assert.equal(down.status, 0, down.stderr);
+});
+
+test('benign: office traffic through the real resolver raises no alert', { timeout: 180_000 }, async (t) => {
+  const result = await runScenario('benign');
+  assertOutputs('benign', result);
+  assert.equal(result.labels.expectAlerts, false);
+  assert.ok((result.labels.benign?.queries ?? 0) >= 400, 'a few hundred benign queries');
+  assert.ok((result.labels.benign?.nxdomain ?? 0) > 0, 'NXDOMAIN answers (typos, probes, unlisted DNSBL look-ups) are part of it');
+  assert.deepEqual(result.follow.map((a) => a.dns.question.registered_domain), [], 'no alert in follow mode');
+  assert.deepEqual(result.batch.map((a) => a.dns.question.registered_domain), [], 'no alert on the finished log');
+  t.diagnostic(`benign: ${result.queryLogLines.length} queries, ${result.labels.benign?.nxdomain} NXDOMAIN, no alert`);
+});
+
+test('iodine NULL, TXT, CNAME and A through the resolver: each session alerted on its domain and client', { timeout: 300_000 }, async (t) => {
+  const result = await runScenario('iodine');
+  assertOutputs('iodine', result);
+  assert.deepEqual(result.labels.malicious.map((s) => s.queryType).sort(), ['A', 'CNAME', 'NULL', 'TXT']);
+  assertDataMoved(result.labels);
+  assertTunnelsAlerted(t, result);
+});
+
+test('dns2tcp TXT and KEY through the resolver: each session alerted on its domain and client', { timeout: 300_000 }, async (t) => {
+  const result = await runScenario('dns2tcp');
+  assertOutputs('dns2tcp', result);
+  assert.deepEqual(result.labels.malicious.map((s) => s.queryType).sort(), ['KEY', 'TXT']);
+  assertDataMoved(result.labels);
+  assertTunnelsAlerted(t, result);
+});
+
+test('mixed: the tunnel alerted while benign traffic ran beside it, and nothing else did', { timeout: 300_000 }, async (t) => {
+  const result = await runScenario('mixed');
+  assertOutputs('mixed', result);
+  assert.ok((result.labels.benign?.queries ?? 0) >= 400, 'benign traffic ran during the tunnel');
+  assertDataMoved(result.labels);
+  assertTunnelsAlerted(t, result);
+});
+
+test('slow exfiltration: the file leaked one query every 5–10 s arrived whole at the far end', { timeout: 300_000 }, async (t) => {
+  const result = await exfil!;
+  assertOutputs('slow-exfil', result);
+  assertDataMoved(result.labels);
+  const [s] = result.labels.malicious;
+  assert.ok(s !== undefined && (s.verified.queries ?? 0) >= 10, 'a dozen queries');
+  t.diagnostic(`slow-exfil: ${s.verified.file.bytes} bytes in ${s.verified.queries} queries over ${seconds(s.endMs - s.startMs)}`);
+});
+
+test(
+  'slow exfiltration: alerted on its domain and client',
+  // The distinct-subdomain rule (180 in 10 min) cannot see 12 queries; this
+  // waits for the long-window detector. The assertion runs and reports.
+  { timeout: 300_000, todo: 'needs the long-window detector: 12 queries stay far below the 10-minute distinct-subdomain threshold' },
+  async (t) => {
+    const result = await exfil!;
+    assertTunnelsAlerted(t, result);
+  },
+);
