@@ -220,3 +220,20 @@ test('zero alerts at default settings on the real WRCCDC 2018 Zeek log (53,615 q
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('where the source gives answer codes, unique names answered NXDOMAIN add the nxdomain_share term', () => {
+  const leak = (rcode: string | undefined): DnsEvent[] =>
+    slowExfil('pixel-stats.net', '10.9.9.9', T0, seededRandom(21)).map((e) => {
+      if (rcode !== undefined) e.rcode = rcode;
+      return e;
+    });
+  const plain = run(leak(undefined)).alerts[0]!;
+  const nx = run(leak('NXDOMAIN')).alerts[0]!;
+  const ok = run(leak('NOERROR')).alerts[0]!;
+  assert.ok(!plain.evidence!.some((e) => e.detector === 'nxdomain_share'));
+  assert.ok(!ok.evidence!.some((e) => e.detector === 'nxdomain_share'), 'NOERROR answers give no points');
+  const term = nx.evidence!.find((e) => e.detector === 'nxdomain_share');
+  assert.ok(term !== undefined && term.value === 1 && term.points === 15, JSON.stringify(nx.evidence));
+  // The extra evidence brings the crossing earlier (or at the same query, never later).
+  assert.ok(nx.time <= plain.time);
+});

@@ -114,6 +114,7 @@ const scoringSchema = z
     upstreamBytes: term(320, 30, 'Estimated bytes carried upstream (information content of the distinct subdomains)'),
     encodedShare: shareTerm(0.9, 25, 'Share of the scored subdomains that look encoded'),
     rareTypes: shareTerm(0.9, 15, 'Share of the scored subdomains asked with rare record types (TXT, NULL, KEY, MX, CNAME, SRV…)'),
+    nxdomainShare: shareTerm(0.9, 15, 'Share of the scored subdomains answered NXDOMAIN (sources with answer codes: pcap, dnstap, Zeek, Suricata, unbound replies…)'),
   })
   .strict()
   .prefault({});

@@ -88,6 +88,9 @@ export class ScoreRule {
     if (!suspiciousOnly && tally.scored >= s.rareTypes.minSubdomains) {
       items.push(evidence('rare_types', 'share of distinct subdomains asked with rare record types', round(tally.rareType / tally.scored), s.rareTypes.threshold, s.rareTypes.weight));
     }
+    if (!suspiciousOnly && tally.answered >= s.nxdomainShare.minSubdomains) {
+      items.push(evidence('nxdomain_share', 'share of answered distinct subdomains that were NXDOMAIN', round(tally.nxdomain / tally.answered), s.nxdomainShare.threshold, s.nxdomainShare.weight));
+    }
     return items.filter((e) => e.points > 0).sort((a, b) => b.points - a.points);
   }
 

@@ -48,6 +48,8 @@ export interface QueryFacts {
   /** Estimated information in the subdomain, bits (see `informationBits`). */
   bits: number;
   rareType: boolean;
+  /** Answer code when the source has it: NXDOMAIN for unique names is how many exfiltration tools' queries end. */
+  rcode: string | undefined;
 }
 
 export interface EncodedCriteria {
@@ -93,5 +95,6 @@ export function queryFacts(event: DnsEvent, classifiers: QueryClassifiers, crite
     encoded: isEncoded(features, criteria),
     bits: informationBits(features),
     rareType: features.rareType,
+    rcode: event.rcode,
   };
 }

@@ -17,6 +17,9 @@ export class EvidenceTally {
   bits = 0;
   rareType = 0;
   benign = 0;
+  /** Scored subdomains whose answer code the source gave, and of them the NXDOMAINs. */
+  answered = 0;
+  nxdomain = 0;
   /** First benign class seen, for the explanation of what was left out. */
   benignClass = '';
   signatureHits = 0;
@@ -33,6 +36,10 @@ export class EvidenceTally {
     }
     this.scored++;
     if (facts.rareType) this.rareType++;
+    if (facts.rcode !== undefined && facts.rcode !== '') {
+      this.answered++;
+      if (facts.rcode === 'NXDOMAIN') this.nxdomain++;
+    }
     if (facts.encoded) {
       this.encoded++;
       // Only data-shaped names: CDN and cloud host ids are information-rich too, but short and not data.
