@@ -39,6 +39,8 @@ interface DetectCliOptions {
   stateDir?: string;
   checkpointInterval?: string;
   maxStateMb?: number;
+  watchDir?: string;
+  pattern?: string;
 }
 
 function intArg(name: string, min = 0) {
@@ -81,6 +83,8 @@ export function resolveDetectConfig(o: DetectCliOptions): Config {
   }
   if (o.workers !== undefined) raw.runtime.workers = o.workers;
   if (o.stateDir !== undefined) raw.state.dir = o.stateDir;
+  if (o.watchDir !== undefined) raw.input.watchDir = o.watchDir;
+  if (o.pattern !== undefined) raw.input.watchPattern = o.pattern;
   if (o.maxStateMb !== undefined) raw.state.maxStateMb = o.maxStateMb;
   if (o.checkpointInterval !== undefined) raw.state.checkpointInterval = o.checkpointInterval;
   if (o.listenSyslog !== undefined) raw.input.listenSyslog = [o.listenSyslog];
@@ -147,6 +151,8 @@ Try:  tunnelwatch demo                                  simulate a log with tunn
     .option('--webhook <url>', 'also POST alerts in batches to this http(s) URL (retried; spilled to disk while down)')
     .option('--syslog <url>', 'also send alerts as RFC 5424 syslog: udp://, tcp:// or tls://HOST:PORT (?ca=PEM-FILE), ?format=cef for CEF')
     .option('--workers <n>', 'detection worker threads, each owning a partition of registered domains (default 1: all in the main thread)', intArg('--workers', 1))
+    .option('--watch-dir <dir>', 'read new log files as they appear in this directory, each once (remembered across restarts with --state-dir)')
+    .option('--pattern <glob>', 'with --watch-dir: file names to take, e.g. "query.log.*" (default *)')
     .option('--state-dir <dir>', 'checkpoint here; run again with the same directory to resume where the last run stopped (or was killed), alerts neither lost nor repeated')
     .option('--checkpoint-interval <duration>', 'how often to checkpoint with --state-dir (default 5s)')
     .option('--max-state-mb <n>', 'budget for window state in MiB (default 1024; 0: none): past it the least suspicious domain windows are freed early', numberArg)

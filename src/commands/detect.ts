@@ -15,6 +15,7 @@ import { LineFileWriter } from '../sinks/line-writer.js';
 import { ParquetAggregateSink } from '../sinks/parquet-aggregates.js';
 import { FileSource, StdinSource } from '../sources/file.js';
 import { FollowSource } from '../sources/follow.js';
+import { DirectoryWatcher } from '../sources/directory.js';
 import { SyslogSource } from '../sources/syslog.js';
 import { DnstapListener, parseDnstapEndpoint, type ConnectionStats } from '../sources/dnstap-listener.js';
 import { SyslogAlertSink } from '../sinks/syslog-sink.js';
@@ -120,6 +121,23 @@ export async function runDetect(options: DetectOptions): Promise<DetectSummary> 
   const allSources = makeSources(options.inputs, config, log, (path) => progressOf(path)?.resume);
   // A checkpointed run skips the files it finished before.
   const sources = allSources.filter((s) => progressOf(s.name)?.done !== true);
+  // A watched directory adds a source per new file; finished files are remembered by the checkpoint.
+  const watcher =
+    config.input.watchDir === undefined
+      ? null
+      : new DirectoryWatcher(config.input.watchDir, config.input.watchPattern, parseDuration(config.input.pollInterval), (f) => {
+          const p = progressOf(f.path);
+          return p?.done === true && p.resume?.dev === f.dev && p.resume?.ino === f.ino;
+        });
+  async function* sourceStream(): AsyncGenerator<LineSource> {
+    yield* [...sources];
+    if (watcher === null) return;
+    for await (const file of watcher.files()) {
+      const source = new FileSource(file.path, progressOf(file.path)?.resume, log);
+      sources.push(source);
+      yield source;
+    }
+  }
   const doneBytes = allSources.filter((s) => !sources.includes(s)).reduce((n, s) => n + (progressOf(s.name)?.bytes ?? 0), 0);
   // Made at the first chunk, so an `auto` format can be read off the input (a resumed run knows it).
   let processor: Processor | null = null;
@@ -155,6 +173,7 @@ export async function runDetect(options: DetectOptions): Promise<DetectSummary> 
   const onSignal = (): void => {
     interrupted = true;
     for (const s of sources) s.stop();
+    watcher?.stop();
   };
   if (options.handleSignals === true) {
     process.once('SIGINT', onSignal);
@@ -184,14 +203,14 @@ export async function runDetect(options: DetectOptions): Promise<DetectSummary> 
   const progress = new ProgressMeter(
     process.stderr,
     () => ({ bytesDone: sources.reduce((n, s) => n + s.counters.bytes, 0), lines: cursors.reduce((n, c) => n + c.lines, 0) }),
-    config.input.follow || options.handleSignals !== true ? 0 : totalBytes(options.inputs),
+    config.input.follow || watcher !== null || options.handleSignals !== true ? 0 : totalBytes(options.inputs),
   );
   progress.start();
 
   let counters;
   try {
     try {
-      for (const source of sources) {
+      for await (const source of sourceStream()) {
         if (interrupted) break;
         const cursor = { name: source.name, lines: progressOf(source.name)?.lines ?? 0 };
         cursors.push(cursor);
@@ -262,7 +281,9 @@ function checkCheckpointable(inputs: string[], config: Config): void {
   if (config.input.listenSyslog.length > 0 || config.input.listenDnstap.length > 0) {
     throw new TunnelwatchError('TW_USAGE', '--state-dir: a network stream (syslog, dnstap) cannot be replayed from a checkpoint; give files');
   }
-  if (inputs.length === 0 || inputs.includes('-')) throw new TunnelwatchError('TW_USAGE', '--state-dir: checkpoints resume files by offset; give file paths, not stdin');
+  if ((inputs.length === 0 && config.input.watchDir === undefined) || inputs.includes('-')) {
+    throw new TunnelwatchError('TW_USAGE', '--state-dir: checkpoints resume files by offset; give file paths or --watch-dir, not stdin');
+  }
 }
 
 /** A dnstap listener's input is dnstap whatever its first bytes (a READY frame, not a file's START). */
@@ -285,7 +306,7 @@ function makeSources(inputs: string[], config: Config, log: (text: string) => vo
   if (listen.length > 1) throw new TunnelwatchError('TW_USAGE', '--listen-syslog: one listener per run for now');
   if (listen.length === 1 && inputs.length > 0) throw new TunnelwatchError('TW_USAGE', '--listen-syslog reads from the network: give no input files with it');
   if (listen.length === 1) return [new SyslogSource(endpoint(listen[0]!, '--listen-syslog'))];
-  const list = inputs.length === 0 ? ['-'] : inputs;
+  const list = inputs.length === 0 ? (config.input.watchDir !== undefined ? [] : ['-']) : inputs;
   if (config.input.follow && list.includes('-')) throw new TunnelwatchError('TW_USAGE', '--follow needs file paths, not stdin');
   return list.map((path) => {
     if (path === '-') return new StdinSource();

@@ -183,7 +183,12 @@ export const configSchema = z
           .boolean()
           .default(false)
           .describe('dnstap: also turn RESOLVER_QUERY messages (a resolver\'s own queries to authorities: the resolver is the client) into events, paired with RESOLVER_RESPONSE; by default they are skipped, as they repeat the clients\' names.'),
-        pollInterval: duration.default('250ms').describe('How often --follow checks a file for new lines and rotation.'),
+        pollInterval: duration.default('250ms').describe('How often --follow checks a file for new lines and rotation, and --watch-dir the directory for new files.'),
+        watchDir: z
+          .string()
+          .optional()
+          .describe('Watch this directory for new log files: each is read once, when it has stopped growing, oldest first; with state.dir, finished files are remembered across restarts.'),
+        watchPattern: z.string().min(1).default('*').describe('File names --watch-dir takes (`*` and `?` wildcards).'),
       })
       .strict()
       .prefault({}),
