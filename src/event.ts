@@ -66,6 +66,10 @@ export interface DnsEvent {
   answerCount?: number;
   responseBytes?: number;
   queryBytes?: number;
+  /** Types of the answer records, each once, in order of first appearance (pcap: when the answer section decoded). */
+  answerTypes?: string[];
+  /** Response capture time minus query capture time, ms (pcap: only for a query paired with its response). */
+  latencyMs?: number;
 
   position: SourcePosition;
 }
