@@ -271,8 +271,7 @@ export class CaptureFileReader {
       this.sink.bad(PCAP.badBlock, block, offset);
       return;
     }
-    const units = this.u32(block, 12) * 4294967296 + this.u32(block, 16);
-    const time = (units / iface.unitsPerSecond + iface.offsetSeconds) * 1000;
+    const time = timestampMs(this.u32(block, 12), this.u32(block, 16), iface);
     this.lastTime = time;
     this.sink.packet(iface.linkType, block.subarray(28, 28 + captured), this.u32(block, 24), time, offset);
   }
@@ -284,6 +283,32 @@ export class CaptureFileReader {
   private u16(b: Buffer, at: number): number {
     return this.little ? b.readUInt16LE(at) : b.readUInt16BE(at);
   }
+}
+
+/**
+ * Epoch ms of a pcapng timestamp, split into whole seconds and a fraction first so that it is the
+ * same double as classic pcap's `seconds * 1000 + fraction / 1000` for the same instant (the
+ * tests compare a pcap and its pcapng copy). Nanosecond counts pass 2^53 and are split exactly.
+ */
+function timestampMs(high: number, low: number, iface: Interface): number {
+  const perSecond = iface.unitsPerSecond;
+  let seconds: number;
+  let fraction: number;
+  if (high < 0x200000) {
+    const units = high * 4294967296 + low;
+    seconds = Math.floor(units / perSecond);
+    fraction = units - seconds * perSecond;
+  } else if (Number.isSafeInteger(perSecond)) {
+    const units = (BigInt(high) << 32n) | BigInt(low);
+    const whole = units / BigInt(perSecond);
+    seconds = Number(whole);
+    fraction = Number(units - whole * BigInt(perSecond));
+  } else {
+    seconds = (high * 4294967296 + low) / perSecond;
+    fraction = 0;
+  }
+  const fractionMs = perSecond >= 1000 && perSecond % 1000 === 0 ? fraction / (perSecond / 1000) : (fraction * 1000) / perSecond;
+  return (seconds + iface.offsetSeconds) * 1000 + fractionMs;
 }
 
 function isKnownMetadata(type: number): boolean {

@@ -109,7 +109,8 @@ export class DnsEventMapper {
     if (query !== undefined) {
       const event = query.value;
       setResponseFacts(event, head.flags, head.answers, bytes, body);
-      event.latencyMs = ctx.time - query.time;
+      // Microseconds: what a µs capture records, and about what an epoch-ms double keeps of a ns one.
+      event.latencyMs = Math.round((ctx.time - query.time) * 1000) / 1000;
       this.out!.event(event);
       return this.reject(ctx, PCAP.responsePaired);
     }
