@@ -68,7 +68,7 @@ export interface DnsEvent {
   queryBytes?: number;
   /** Types of the answer records, each once, in order of first appearance (pcap: when the answer section decoded). */
   answerTypes?: string[];
-  /** Response capture time minus query capture time, ms to the microsecond (pcap: only for a query paired with its response). */
+  /** Response capture time minus query capture time, ms (pcap: only for a query paired with its response). */
   latencyMs?: number;
 
   position: SourcePosition;

@@ -142,6 +142,11 @@ export interface DnsBody {
 /**
  * The whole message through dns-packet; null when it does not decode (a cut-off or malformed
  * record section). The header and question are already known good, so the caller keeps them.
+ *
+ * Kept for queries too, although only their OPT record is wanted: on the bench's pcap row
+ * (2026-11-23, 200,000 packets of Umbrella-name queries and answers) dns-packet took ~1.4 µs per
+ * message, about 30% of the decoder's ~4.5 µs per packet; a hand-written OPT reader for queries
+ * would save at most half of that, not worth a second wire-format reader.
  */
 export function decodeBody(message: Buffer, head: DnsHead): DnsBody | null {
   // Every question takes at least 5 bytes and every record 11: larger counts cannot be real, and
