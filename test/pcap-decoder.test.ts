@@ -360,6 +360,85 @@ test('big-endian files (every header field byte-swapped) give the same events', 
   }
 });
 
+/** The blocks of a little-endian pcapng: type, start, total length. */
+function pcapngBlocks(data: Buffer): Array<{ type: number; start: number; length: number }> {
+  const blocks: Array<{ type: number; start: number; length: number }> = [];
+  for (let p = 0; p + 12 <= data.length; p += data.readUInt32LE(p + 4)) blocks.push({ type: data.readUInt32LE(p), start: p, length: data.readUInt32LE(p + 4) });
+  return blocks;
+}
+
+function block(type: number, body: Buffer): Buffer {
+  const b = Buffer.alloc(12 + body.length);
+  b.writeUInt32LE(type, 0);
+  b.writeUInt32LE(b.length, 4);
+  body.copy(b, 8);
+  b.writeUInt32LE(b.length, b.length - 4);
+  return b;
+}
+
+test('pcapng: unknown and metadata blocks skipped by length, sections restart interfaces, SPB and OPB carry packets', () => {
+  const multi = fixture('dns-multi-interface.pcapng');
+  const base = decode(multi);
+  const blocks = pcapngBlocks(multi);
+  const firstPacket = blocks.find((b) => b.type === 6)!;
+  const names = (c: Collected): string[] => c.events.map((e) => `${e.position.line} ${e.qname} ${e.qtype} ${e.clientIp}#${e.clientPort} ${e.rcode}`);
+
+  // An unknown block (reported, numbered) and a name resolution block (metadata: silent).
+  const nrb = block(4, Buffer.from([0, 0, 0, 0]));
+  const unknown = block(0x00000f00, Buffer.alloc(8, 0xee));
+  const withBlocks = decode(Buffer.concat([multi.subarray(0, firstPacket.start), nrb, unknown, multi.subarray(firstPacket.start)]));
+  assert.deepEqual(withBlocks.skipped, { ...base.skipped, pcapng_unknown_block: 1 });
+  assert.deepEqual(withBlocks.outcomes.slice(1).map((o) => ({ ...o, line: o.line - 1, offset: 0, event: null })), base.outcomes.map((o) => ({ ...o, offset: 0, event: null })));
+
+  // Two sections, the second in the other byte order with interfaces of its own (0 = Ethernet, 1 = raw IP).
+  const ethernet = fixture('dns-ethernet.pcapng');
+  const sections = decode(Buffer.concat([ethernet, swapPcapng(multi)]));
+  const first = decode(ethernet);
+  // One source: the unanswered LLMNR-port query of the first section waits until the end of the file.
+  const byLine = (lines: string[]): string[] => lines.sort((a, b) => parseInt(a, 10) - parseInt(b, 10));
+  assert.deepEqual(byLine(names(sections)), [...byLine(names(first)), ...base.events.map((e) => `${e.position.line + 87} ${e.qname} ${e.qtype} ${e.clientIp}#${e.clientPort} ${e.rcode}`)]);
+
+  // Every EPB as an obsolete Packet Block: the same fields where it matters (16-bit interface, 16-bit drops).
+  const opb = Buffer.from(multi);
+  for (const b of blocks) if (b.type === 6) opb.writeUInt32LE(2, b.start);
+  assert.deepEqual(decode(opb).outcomes, base.outcomes);
+
+  // A Simple Packet Block has no timestamp: it takes the last packet's, or is quarantined before any.
+  const answer = blocks.filter((b) => b.type === 6)[1]!;
+  const captured = multi.readUInt32LE(answer.start + 20);
+  const spbBody = Buffer.alloc(4 + ((captured + 3) & ~3));
+  spbBody.writeUInt32LE(captured, 0);
+  multi.copy(spbBody, 4, answer.start + 28, answer.start + 28 + captured);
+  const spb = block(3, spbBody);
+  const withSpb = decode(Buffer.concat([multi.subarray(0, answer.start), spb, multi.subarray(answer.start + answer.length)]));
+  assert.deepEqual(names(withSpb), names(base));
+  assert.equal(withSpb.events[0]!.latencyMs, 0);
+  const spbFirst = decode(Buffer.concat([multi.subarray(0, firstPacket.start), spb, multi.subarray(firstPacket.start)]));
+  assert.deepEqual(spbFirst.outcomes[0], { kind: 'quarantine', reason: 'pcapng_no_timestamp', line: 1, offset: firstPacket.start, time: NaN, event: null });
+});
+
+test('mDNS and LLMNR ports: multicast queries are events, announcements without a question are skipped, the unicast-response bit is not class', () => {
+  const data = zeekTrace('var-services-std-ports.pcap');
+  const c = decode(data);
+  const mdns = c.events.filter((e) => e.clientPort === 5353);
+  assert.equal(mdns.length, 12);
+  assert.deepEqual([mdns[1]!.clientIp, mdns[1]!.serverIp, mdns[1]!.qname, mdns[1]!.qtype, mdns[1]!.qclass, mdns[1]!.position.line], ['172.16.238.131', '224.0.0.251', '1.238.16.172.in-addr.arpa', 'PTR', 'IN', 31]);
+  assert.equal(c.skipped.dns_no_question, 5);
+  // Record 31 with the QU bit set in its class, then the same question on port 53, where the bit is class.
+  let p = 24;
+  for (let n = 1; n < 31; n++) p += 16 + data.readUInt32LE(p + 8);
+  const length = data.readUInt32LE(p + 8);
+  const record = Buffer.from(data.subarray(p, p + 16 + length));
+  const classAt = record.length - 2;
+  assert.equal(record.readUInt16BE(classAt), 1);
+  record.writeUInt16BE(0x8001, classAt);
+  const qu = decode(Buffer.concat([data.subarray(0, 24), record]));
+  assert.equal(qu.events[0]!.qclass, 'IN');
+  record.writeUInt16BE(53, 16 + 14 + 20); // UDP source port
+  record.writeUInt16BE(53, 16 + 14 + 22); // UDP destination port
+  assert.equal(decode(Buffer.concat([data.subarray(0, 24), record])).events[0]!.qclass, 'CLASS32769');
+});
+
 test('format detection by magic bytes: pcap (µs, ns) and pcapng are `pcap`', () => {
   for (const name of ['dns-ethernet.pcap', 'dns-ethernet-nano.pcap', 'dns-ethernet.pcapng', 'dns-multi-interface.pcapng', 'dns-sll2.pcap']) {
     assert.equal(sniffFormat(fixture(name)), 'pcap', name);
