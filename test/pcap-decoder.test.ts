@@ -493,6 +493,66 @@ test('one decoder, several sources: numbering and pairing start afresh at each s
   assert.deepEqual(decoder.state, { waitingQueries: 0, evictedQueries: 0, tcpFlows: 0, tcpBufferedBytes: 0 });
 });
 
+/** The records of a little-endian classic pcap: header and frame, to rearrange. */
+function pcapRecords(data: Buffer): { header: Buffer; records: Array<{ head: Buffer; frame: Buffer }> } {
+  const records: Array<{ head: Buffer; frame: Buffer }> = [];
+  for (let p = 24; p + 16 <= data.length; ) {
+    const length = data.readUInt32LE(p + 8);
+    records.push({ head: data.subarray(p, p + 16), frame: data.subarray(p + 16, p + 16 + length) });
+    p += 16 + length;
+  }
+  return { header: data.subarray(0, 24), records };
+}
+
+function pcapFrom(header: Buffer, records: Array<{ head: Buffer; frame: Buffer }>): Buffer {
+  return Buffer.concat([header, ...records.flatMap((r) => [r.head, r.frame])]);
+}
+
+test('DNS over TCP: segments out of order, retransmitted, lost; several messages in one segment', () => {
+  // dns-raw.pcap: the 4,968-byte TXT answer is records 10, 12, 14, 16 and 18 (0-based 9, 11, 13, 15, 17).
+  const { header, records } = pcapRecords(fixture('dns-raw.pcap'));
+  const base = decode(pcapFrom(header, records));
+  const answered = (c: Collected): string[] => c.events.map((e) => `${e.qname} ${e.rcode} ${e.answerCount} ${e.responseBytes} ${e.latencyMs}`);
+
+  const swapped = [...records];
+  [swapped[11], swapped[13]] = [swapped[13]!, swapped[11]!];
+  const reordered = decode(pcapFrom(header, swapped));
+  assert.deepEqual(answered(reordered), answered(base));
+  // 14 is held until 12 fills the gap; then 12 (with 14) still leaves the message unfinished.
+  assert.deepEqual(base.skipped, { response_paired: 3, tcp_no_payload: 12, tcp_partial_message: 4 });
+  assert.deepEqual(reordered.skipped, { response_paired: 3, tcp_no_payload: 12, tcp_partial_message: 3, tcp_out_of_order: 1 });
+
+  const resent = decode(pcapFrom(header, [...records.slice(0, 12), records[11]!, ...records.slice(12)]));
+  assert.deepEqual(answered(resent), answered(base));
+  assert.deepEqual(resent.skipped, { ...base.skipped, tcp_retransmission: 1 });
+
+  // Segment 12 never captured: the rest waits for it, so the TCP query is given up unanswered.
+  const lost = decode(pcapFrom(header, [...records.slice(0, 11), ...records.slice(12)]));
+  assert.deepEqual(lost.events.map((e) => `${e.qname} ${e.rcode}`), ['www.example.com NOERROR', 'www.example.com NOERROR', 'big.example.com undefined']);
+  assert.deepEqual(lost.skipped, { response_paired: 2, tcp_no_payload: 12, tcp_partial_message: 1, tcp_out_of_order: 3 });
+
+  // dns-ethernet.pcap records 52 and 56: `a.example.com` and `b.example.com` on one connection.
+  // Put b's [length][message] into a's segment: one packet, two messages, two events.
+  const eth = pcapRecords(fixture('dns-ethernet.pcap'));
+  const a = eth.records[51]!;
+  const b = eth.records[55]!;
+  const tcpPayload = (frame: Buffer): Buffer => frame.subarray(14 + 20 + (frame[14 + 20 + 12]! >> 4) * 4);
+  const frame = Buffer.concat([a.frame, tcpPayload(b.frame)]);
+  frame.writeUInt16BE(frame.length - 14, 14 + 2); // IPv4 total length
+  const head = Buffer.from(a.head);
+  head.writeUInt32LE(frame.length, 8);
+  head.writeUInt32LE(frame.length, 12);
+  const merged = [...eth.records.slice(0, 51), { head, frame }, ...eth.records.slice(52, 55), ...eth.records.slice(56)];
+  const two = decode(pcapFrom(eth.header, merged));
+  const pair = two.events.filter((e) => e.clientPort === 34901);
+  assert.deepEqual(pair.map((e) => [e.position.line, e.qname, e.rcode, e.answerTypes?.join(',')]), [
+    [52, 'a.example.com', 'NOERROR', 'A'],
+    [52, 'b.example.com', 'NOERROR', 'A'],
+  ]);
+  assert.equal(two.read, merged.length + 1, 'the segment with two messages counts twice');
+  assert.equal(two.read, two.parsed + two.skippedTotal + two.quarantinedTotal);
+});
+
 // ---------------------------------------------------------------------------
 // Zeek's DNS traces
 
