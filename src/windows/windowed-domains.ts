@@ -26,6 +26,11 @@ export const NEW_FOR_DOMAIN = 1;
 export const NEW_FOR_CLIENT = 2;
 
 const APEX = '';
+/**
+ * Clients a sketch-phase window credits by name: the biggest askers when the sketch took over,
+ * then newcomers while there is room. Alerts show the top five; the rest is the flood.
+ */
+const MAX_SKETCH_SHARES = 256;
 
 /** One client's share of a domain window, as derived for alerts and aggregates. */
 export interface ClientShare {
@@ -208,7 +213,10 @@ export class DomainWindow {
   private addToSketch(sub: string, client: number): number {
     if (sub === APEX || !this.sketch!.add(sub)) return 0;
     const shares = this.sketchShares!;
-    shares.set(client, (shares.get(client) ?? 0) + 1);
+    const share = shares.get(client);
+    // Bounded: a flood from ever-new client addresses must not grow every window it touches.
+    if (share !== undefined) shares.set(client, share + 1);
+    else if (shares.size < MAX_SKETCH_SHARES) shares.set(client, 1);
     const counts = this.clientCounts;
     if (counts !== null) counts.set(client, (counts.get(client) ?? 0) + 1);
     return NEW_FOR_DOMAIN | NEW_FOR_CLIENT;
@@ -247,7 +255,8 @@ export class DomainWindow {
 
   private switchToSketch(askers: Map<string, number | Set<number>>): void {
     this.samplesKept = this.samples(16);
-    this.sketchShares = new Map(this.shares().map((s) => [s.client, s.distinctSubdomains]));
+    const top = this.shares().sort((a, b) => b.distinctSubdomains - a.distinctSubdomains || a.client - b.client);
+    this.sketchShares = new Map(top.slice(0, MAX_SKETCH_SHARES).map((s) => [s.client, s.distinctSubdomains]));
     const sketch = new DistinctCounter(0);
     for (const sub of askers.keys()) if (sub !== APEX) sketch.add(sub);
     this.sketch = sketch;
