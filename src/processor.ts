@@ -55,7 +55,7 @@ export class InProcessProcessor implements Processor {
     const { quarantine } = outputs;
     const { quarantineSkipped } = config.output;
     this.pipeline = isRecordFormat(format)
-      ? new RecordPipeline(createDecoder(format, config), this.engine, quarantine, quarantineSkipped)
+      ? new RecordPipeline(createDecoder(format, config), this.engine, quarantine)
       : new Pipeline(createParser(config), this.engine, quarantine, quarantineSkipped);
   }
 

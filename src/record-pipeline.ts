@@ -6,7 +6,7 @@
 import type { DetectionEngine } from './engine.js';
 import type { DnsEvent, SourcePosition } from './event.js';
 import type { Rejection } from './parsers/parser.js';
-import { MAX_QUARANTINE_RECORD_BYTES, RESPONSE_PAIRED, type DecodedRecords, type RecordDecoder } from './parsers/record-decoder.js';
+import { MAX_QUARANTINE_RECORD_BYTES, type DecodedRecords, type RecordDecoder } from './parsers/record-decoder.js';
 import type { LineSink, PipelineCounters, SourceCursor } from './pipeline.js';
 import type { TextChunk } from './sources/text-chunk.js';
 
@@ -18,7 +18,6 @@ export class RecordPipeline implements DecodedRecords {
     private readonly decoder: RecordDecoder,
     private readonly engine: DetectionEngine,
     private readonly quarantine: LineSink | null,
-    private readonly quarantineSkipped: boolean,
   ) {}
 
   consume(cursor: SourceCursor, chunk: TextChunk): void {
@@ -47,12 +46,11 @@ export class RecordPipeline implements DecodedRecords {
     if (rejection.skip) {
       c.skipped++;
       c.skippedBy[rejection.reason] = (c.skippedBy[rejection.reason] ?? 0) + 1;
-      // A response folded into its query's event is the normal case, as common as the queries:
-      // counting it is enough (its bytes are in the event's response facts).
-      if (!this.quarantineSkipped || rejection.reason === RESPONSE_PAIRED) return;
-    } else {
-      c.quarantined[rejection.reason] = (c.quarantined[rejection.reason] ?? 0) + 1;
+      // Skipped records of a capture are routine and many (responses folded into their queries,
+      // other traffic, resolver messages): counted by reason, not copied to quarantine as hex.
+      return;
     }
+    c.quarantined[rejection.reason] = (c.quarantined[rejection.reason] ?? 0) + 1;
     if (this.quarantine === null) return;
     const truncated = raw.length > MAX_QUARANTINE_RECORD_BYTES;
     const shown = truncated ? raw.subarray(0, MAX_QUARANTINE_RECORD_BYTES) : raw;

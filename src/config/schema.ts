@@ -254,7 +254,7 @@ export const configSchema = z
         webhookSpillDir: z.string().default('tunnelwatch-spill').describe('Where undelivered webhook alerts wait while the endpoint is down.'),
         syslog: z.string().optional().describe('Also send alerts as RFC 5424 syslog: udp://HOST:PORT, tcp://HOST:PORT or tls://HOST:PORT (RFC 5425; ?ca=PEM-FILE to trust a private CA); add ?format=cef for CEF.'),
         quarantine: z.string().default('tunnelwatch-quarantine.jsonl').describe('Lines that did not parse, with their position and reason (created on first use).'),
-        quarantineSkipped: z.boolean().default(true).describe('Also write valid non-query lines (other log categories) to quarantine.'),
+        quarantineSkipped: z.boolean().default(true).describe('Also write valid non-query lines (other log categories) to quarantine (text formats; skipped packets and frames of pcap/dnstap are only counted).'),
         late: z.string().optional().describe('Write late events (behind the watermark) here as JSON lines.'),
         aggregates: z.string().optional().describe('Directory for Parquet files of closed windows’ per-domain aggregates.'),
         store: z.string().optional().describe('DuckDB file for alerts and per-window aggregates, read by `report` and `query`.'),

@@ -33,7 +33,7 @@ export interface RecordDecoder {
   end(source: string, out: DecodedRecords): void;
 }
 
-/** The skip reason of a response whose facts went into its query's event; not written to quarantine. */
+/** The skip reason of a response whose facts went into its query's event. */
 export const RESPONSE_PAIRED = 'response_paired';
 
 /** Most bytes of a rejected record that quarantine keeps (as hex). */
