@@ -69,3 +69,34 @@ test('the client table forgets clients no open window holds; per-client alerts s
   assert.equal(alerts[0]!.clientIp, '10.1.2.3');
   assert.equal(alerts[0]!.registeredDomain, 'exfil.net');
 });
+
+test('the running state estimate matches the windows it describes, through inline, Map, sketch, apex, close and eviction', async () => {
+  const { WindowedDomains } = await import('../src/windows/windowed-domains.js');
+  const { windowSpec } = await import('../src/windows/window-spec.js');
+  const rng = seededRandom(99);
+  const wd = new WindowedDomains(windowSpec(60_000, 30_000), 16, false);
+  const check = (): void => {
+    let entries = 0;
+    let sketches = 0;
+    let windows = 0;
+    for (const w of wd.all()) {
+      windows++;
+      entries += w.heldEntries;
+      if (!w.distinctExact) sketches++;
+    }
+    assert.deepEqual(wd.held, { windows, entries, sketches });
+  };
+  for (let i = 0; i < 20_000; i++) {
+    const domain = `d${Math.floor(rng() * 40)}.com`;
+    const sub = rng() < 0.1 ? '' : rng() < 0.5 ? `s${Math.floor(rng() * 5)}` : word(rng, 8);
+    wd.add({ time: T0 + i * 20, registeredDomain: domain, subdomain: sub } as DnsEvent, Math.floor(rng() * 7), T0 + i * 20 - 60_000, () => {});
+    if (i % 997 === 0) {
+      check();
+      wd.closeThrough(T0 + i * 20 - 60_000, () => {});
+      check();
+      const victims = new Set([...wd.all()].filter(() => rng() < 0.2));
+      wd.evict(victims);
+      check();
+    }
+  }
+});

@@ -24,6 +24,11 @@ import { latestWindowStart, type WindowSpec } from './window-spec.js';
 /** `DomainWindow.add` result bits. */
 export const NEW_FOR_DOMAIN = 1;
 export const NEW_FOR_CLIENT = 2;
+/** A key entered the exact-phase state (the apex too): for the state estimate. */
+const ENTRY_ADDED = 4;
+/** This add passed the exact limit: the exact entries are gone, a sketch counts. */
+const SWITCHED_TO_SKETCH = 8;
+const VISITED = NEW_FOR_DOMAIN | NEW_FOR_CLIENT;
 
 const APEX = '';
 /**
@@ -140,11 +145,11 @@ export class DomainWindow {
         this.firstClient = client;
         if (sub === APEX) {
           this.hasApex = true;
-          return 0;
+          return ENTRY_ADDED;
         }
         const counts = this.clientCounts;
         if (counts !== null) counts.set(client, (counts.get(client) ?? 0) + 1);
-        return NEW_FOR_DOMAIN | NEW_FOR_CLIENT;
+        return NEW_FOR_DOMAIN | NEW_FOR_CLIENT | ENTRY_ADDED;
       }
       if (sub === this.firstSub && client === this.firstClient) return 0;
       askers = this.promote();
@@ -153,12 +158,17 @@ export class DomainWindow {
     let changed: number;
     if (asker === undefined) {
       askers.set(sub, client);
-      if (sub === APEX) {
-        this.hasApex = true;
-        return 0;
+      const apex = sub === APEX;
+      if (apex) this.hasApex = true;
+      if (askers.size > this.exactLimit) {
+        // The entry that passes the limit (the apex too) ends the exact phase.
+        this.switchToSketch(askers);
+        if (apex) return SWITCHED_TO_SKETCH;
+        changed = NEW_FOR_DOMAIN | NEW_FOR_CLIENT | SWITCHED_TO_SKETCH;
+      } else {
+        if (apex) return ENTRY_ADDED;
+        changed = NEW_FOR_DOMAIN | NEW_FOR_CLIENT | ENTRY_ADDED;
       }
-      changed = NEW_FOR_DOMAIN | NEW_FOR_CLIENT;
-      if (askers.size > this.exactLimit) this.switchToSketch(askers);
     } else if (asker === client) {
       return 0;
     } else {
@@ -332,13 +342,15 @@ export class WindowedDomains {
         w = this.open(domain, start);
         windows.push(w);
       }
-      const held = w.heldEntries;
       const changed = w.add(event.subdomain, client);
       if (changed !== 0) {
-        const now = w.heldEntries;
-        this.entries += now - held;
-        if (now === 0 && held > 0) this.sketches++;
-        visit(w, client, changed);
+        if (changed & ENTRY_ADDED) this.entries++;
+        else if (changed & SWITCHED_TO_SKETCH) {
+          // The exact phase held `exactLimit` counted entries (the one that passed it was not counted).
+          this.entries -= this.exactLimit;
+          this.sketches++;
+        }
+        if (changed & VISITED) visit(w, client, changed & VISITED);
       }
       applied++;
     }
