@@ -253,28 +253,23 @@ export class DetectionEngine {
    * tunnel's window, which has the evidence, stays. Windows that alerted are kept.
    */
   private evictLeastSuspicious(bytes: number): void {
-    const candidates: Array<{ w: DomainWindow; spec: SpecState; suspicion: number; bytes: number }> = [];
-    for (const spec of this.specs) {
-      for (const w of spec.windows.all()) {
-        if (w.alerted) continue;
-        const t = w.tally;
-        const suspicion = w.distinctSubdomains + (t === null ? 0 : 10 * t.encoded + 1000 * t.signatureHits);
-        const size = WINDOW_BYTES + w.heldEntries * ENTRY_BYTES + (w.distinctExact ? 0 : SKETCH_BYTES);
-        candidates.push({ w, spec, suspicion, bytes: size });
+    // Rounds of rising suspicion (1, 2, 4, …) instead of a sort: a flood is millions of windows of
+    // one name each, and the first round frees them without ranking them.
+    let freed = 0;
+    for (let ceiling = 1; freed < bytes && ceiling < 2 ** 40; ceiling *= 2) {
+      for (const spec of this.specs) {
+        const victims = new Set<DomainWindow>();
+        for (const w of spec.windows.all()) {
+          if (freed >= bytes) break;
+          if (w.alerted || suspicion(w) > ceiling) continue;
+          victims.add(w);
+          freed += WINDOW_BYTES + w.heldEntries * ENTRY_BYTES + (w.distinctExact ? 0 : SKETCH_BYTES);
+        }
+        if (victims.size > 0) this.counters.evictedWindows += spec.windows.evict(victims);
       }
     }
-    candidates.sort((a, b) => a.suspicion - b.suspicion);
-    const victims = new Map<SpecState, Set<DomainWindow>>();
-    let freed = 0;
-    for (const c of candidates) {
-      if (freed >= bytes) break;
-      let set = victims.get(c.spec);
-      if (set === undefined) victims.set(c.spec, (set = new Set()));
-      set.add(c.w);
-      freed += c.bytes;
-    }
-    for (const [spec, set] of victims) this.counters.evictedWindows += spec.windows.evict(set);
   }
+
 
   /** A record that carried a time but no event (rejected, or another partition's): event time still moves on. */
   observeTime(time: number): void {
@@ -395,6 +390,12 @@ export class DetectionEngine {
     if (result === 'suppressed') this.counters.suppressed++;
     else this.emit(result);
   }
+}
+
+/** How much a window is worth keeping: evidence first (signature hits, encoded names), then distinct names. */
+function suspicion(w: DomainWindow): number {
+  const t = w.tally;
+  return w.distinctSubdomains + (t === null ? 0 : 10 * t.encoded + 1000 * t.signatureHits);
 }
 
 function toAggregate(w: DomainWindow, address: (id: number) => string): WindowAggregate {
