@@ -24,6 +24,12 @@ test('scoring against ground truth: detected, reach, time to alert, false alerts
   assert.equal(slow!.detected, true);
   assert.equal(score.falseAlerts, 0);
   assert.ok(score.benignQueries > 9000);
+  // Per benign kind: all of it counted, the DNSBL, antivirus and reverse lookups recognised by their classes.
+  assert.equal(score.benignClasses.reduce((n, c) => n + c.queries, 0), score.benignQueries);
+  for (const kind of ['DNSBL lookups (mail gateway)', 'antivirus reputation (hex hashes)', 'reverse lookups (PTR)']) {
+    const row = score.benignClasses.find((c) => c.name === kind);
+    assert.ok(row !== undefined && row.queries > 0 && row.recognised === row.queries, `${kind}: ${JSON.stringify(row)}`);
+  }
 
   // The design's classic rule alone: 180 distinct at one a second alerts about 179 s of log time after
   // the first query (jitter aside); one query a minute is out of its reach.

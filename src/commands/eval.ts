@@ -30,7 +30,7 @@ export function evalTunnels(start: number): Array<TunnelSpec & { tool: string }>
 export async function runEval(options: { seed: number; log?: (text: string) => void }): Promise<string> {
   const log = options.log ?? ((text: string) => process.stderr.write(text + '\n'));
   const tunnels = evalTunnels(DEFAULT_START_MS);
-  const sim = defaultSimulationOptions({ seed: options.seed, durationMs: 120 * MINUTE, benignQueriesPerMinute: 8000, tunnels, outOfOrderMs: 500 });
+  const sim = defaultSimulationOptions({ seed: options.seed, durationMs: 120 * MINUTE, benignQueriesPerMinute: 8500, tunnels, outOfOrderMs: 500 });
   log(`eval: simulating 2 h of BIND query log, ${sim.benignQueriesPerMinute} benign q/min plus DNSBL and AV lookups, ${tunnels.length} tunnels (seed ${sim.seed})`);
   const score = await scoreSimulation(sim, validateConfig({}), log);
   const rows = score.tunnels.map((s, i) => {
@@ -48,6 +48,12 @@ export async function runEval(options: { seed: number; log?: (text: string) => v
   return [
     `${'tunnel'.padEnd(26)}  ${'encoding'.padEnd(12)}  ${'q/min'.padStart(6)}  ${'queries'.padStart(7)}  ${'alerted'.padEnd(8)}  ${'s to alert'.padStart(9)}`,
     ...rows,
+    '',
+    `${'benign traffic'.padEnd(34)}  ${'queries'.padStart(8)}  ${'recognised'.padStart(10)}  ${'false alerts'.padStart(12)}  ${'per million'.padStart(11)}`,
+    ...score.benignClasses.map(
+      (c) =>
+        `${c.name.padEnd(34)}  ${String(c.queries).padStart(8)}  ${String(c.recognised).padStart(10)}  ${String(c.falseAlerts).padStart(12)}  ${((c.falseAlerts / Math.max(c.queries, 1)) * 1e6).toFixed(2).padStart(11)}`,
+    ),
     '',
     `benign queries ${score.benignQueries}, false alerts ${score.falseAlerts} (${perMillion.toFixed(2)} per million)`,
     '',
