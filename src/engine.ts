@@ -18,6 +18,7 @@ import { DomainPatterns } from './scoring/domain-patterns.js';
 import { classifiersFor, queryFacts, type EncodedCriteria, type QueryClassifiers, type QueryFacts } from './scoring/query-facts.js';
 import { TunnelwatchError } from './errors.js';
 import { MemoryGuard } from './state/memory-guard.js';
+import { ClientProfiles, type ClientProfileState } from './scoring/client-profiles.js';
 
 export interface EngineOutputs {
   alert(alert: Alert): void;
@@ -38,6 +39,7 @@ export interface EngineState {
   windows: Map<string, DomainWindowState[]>;
   /** Per rule name, its cool-downs. */
   rules: Map<string, Map<string, number>>;
+  clientProfiles: ClientProfileState;
 }
 
 interface SpecState {
@@ -79,6 +81,7 @@ const EVICT_TO = 0.7;
 export class DetectionEngine {
   readonly counters: EngineCounters = { eventsIn: 0, alerts: 0, suppressed: 0, muted: 0, late: 0, lateUnapplied: 0, windowsClosed: 0, evictedWindows: 0 };
   private readonly memory: MemoryGuard;
+  private readonly profiles: ClientProfiles;
   private untilBudgetCheck = BUDGET_CHECK_EVERY;
   /** All-event specs first: a query's short-window evidence decides whether it enters the suspicious-only ones. */
   private readonly specs: SpecState[] = [];
@@ -110,6 +113,8 @@ export class DetectionEngine {
   constructor(config: Config, private readonly outputs: EngineOutputs, classifiers: QueryClassifiers = classifiersFor(config)) {
     this.latenessMs = parseDuration(config.watermark.lateness);
     this.memory = new MemoryGuard(config.state.maxStateMb * 1_048_576);
+    const co = config.scoring.clientOutliers;
+    this.profiles = new ClientProfiles({ ...co, bucketMs: parseDuration(co.bucket), forgetAfterBuckets: Math.ceil(86_400_000 / parseDuration(co.bucket)) });
     const specsByName = new Map<string, { spec: WindowSpec; suspiciousOnly: boolean }>();
     for (const w of config.windows) {
       const spec = windowSpec(parseDuration(w.length), parseDuration(w.slide));
@@ -190,6 +195,7 @@ export class DetectionEngine {
     this.current = event;
     this.facts = null;
     this.shortShare = 0;
+    if (this.scoreRule !== null) this.profiles.observe(event.clientIp, event.time, event.rcode);
     const client = this.clientId(event.clientIp);
     let applied = 0;
     for (const s of this.specs) {
@@ -296,6 +302,7 @@ export class DetectionEngine {
       clients: this.clientAddresses,
       windows: new Map(this.specs.map((s) => [s.windows.spec.name, s.windows.snapshot()])),
       rules,
+      clientProfiles: this.profiles.snapshot(),
     };
   }
 
@@ -309,6 +316,7 @@ export class DetectionEngine {
       for (const r of s.rules) r.restore(state.rules.get(r.options.name) ?? new Map());
     }
     this.scoreRule?.restore(state.rules.get(this.scoreRule.options.name) ?? new Map());
+    this.profiles.restore(state.clientProfiles);
     Object.assign(this.counters, state.counters);
     this.maxEventTime = state.maxEventTime;
     this.watermark = state.watermark;
@@ -376,7 +384,7 @@ export class DetectionEngine {
       const event = this.current!;
       for (const rule of rules) this.report(rule.check(event, window, client, changed));
       if (scoreRule === null || (changed & NEW_FOR_DOMAIN) === 0 || event.subdomain === '') return;
-      const facts = (this.facts ??= queryFacts(event, this.classifiers, this.encodedCriteria));
+      const facts = (this.facts ??= queryFacts(event, this.classifiers, this.encodedCriteria, this.profiles.outlier(event.clientIp)));
       this.report(scoreRule.check(event, window, facts, suspiciousOnly));
       if (!suspiciousOnly) {
         const share = window.tally!.encodedShare;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { CheckpointStore } from '../src/state/checkpoint-store.js';
 import { TunnelwatchError } from '../src/errors.js';
-import { repoPath, seededRandom, withTmpDir } from './helpers.js';
+import { repoPath, seededRandom, waitFor, withTmpDir } from './helpers.js';
 
 const CLI = repoPath('dist/src/cli.js');
 
@@ -59,20 +59,40 @@ test('kill -9 at 20 seeded moments, restart each time: the alert file and the co
     const args = [log, '--alerts', join(dir, 'a.jsonl'), '--quarantine', join(dir, 'q.jsonl'), '--state-dir', join(dir, 'state'), '--checkpoint-interval', '200ms'];
     const rng = seededRandom(20261123);
     let resumedRuns = 0;
+    const stateDir = join(dir, 'state');
+    const newestCheckpoint = (): number => {
+      try {
+        return Math.max(0, ...readdirSync(stateDir).filter((f) => f.endsWith('.bin')).map((f) => Number(f.slice(11, 23))));
+      } catch {
+        return 0;
+      }
+    };
+    let finishedEarly = 0;
     for (let kill = 0; kill < 20; kill++) {
+      const before = newestCheckpoint();
       const child = spawn(process.execPath, [CLI, 'detect', ...args], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      const delay = 700 + Math.floor(rng() * 1500);
-      const timer = setTimeout(() => child.kill('SIGKILL'), delay);
-      const code = await exited;
-      clearTimeout(timer);
+      let code: number | null | undefined;
+      const exited = new Promise<void>((resolve) =>
+        child.on('exit', (c) => {
+          code = c;
+          resolve();
+        }),
+      );
+      // Kill at a seeded moment after the run has written a checkpoint of its own (however slowly
+      // this machine starts Node), so every restart after the first has something to resume.
+      await waitFor(() => newestCheckpoint() > before || code !== undefined, 'a checkpoint from this run', 60_000, 20);
+      await new Promise((resolve) => setTimeout(resolve, Math.floor(rng() * 800)));
+      child.kill('SIGKILL');
+      await exited;
       if (stderr.includes('resuming from the checkpoint')) resumedRuns++;
-      // Killed (null), or finished early (0): never an error.
+      if (code === 0) finishedEarly++;
+      // Killed (null), or finished before the kill (0): never an error.
       assert.ok(code === null || code === 0, `run ${kill} exited ${code}: ${stderr}`);
     }
-    assert.ok(resumedRuns >= 10, `most restarts resumed from a checkpoint (${resumedRuns})`);
+    assert.equal(resumedRuns, 19, 'every restart after the first resumed from a checkpoint');
+    assert.ok(finishedEarly <= 2, `the kills landed while the log was being read (${finishedEarly} runs finished first)`);
     const last = detect(args, dir);
     assert.equal(last.status, 0, last.stderr);
 

@@ -114,6 +114,22 @@ const scoringSchema = z
     upstreamBytes: term(320, 30, 'Estimated bytes carried upstream (information content of the distinct subdomains)'),
     encodedShare: shareTerm(0.9, 25, 'Share of the scored subdomains that look encoded'),
     rareTypes: shareTerm(0.9, 15, 'Share of the scored subdomains asked with rare record types (TXT, NULL, KEY, MX, CNAME, SRV…)'),
+    clientOutliers: z
+      .object({
+        bucket: duration.default('10m').describe('Per-client query and NXDOMAIN counts are compared bucket by bucket of this length.'),
+        populationZ: z.number().positive().default(6).describe('Robust z-score (against the median and MAD of the clients active in the bucket) a count must reach.'),
+        historyZ: z.number().positive().default(6).describe('Deviations above the client’s own mean (of its earlier buckets) a count must reach.'),
+        minQueries: z.number().int().min(1).default(200).describe('Queries per bucket below which a client is never an outlier.'),
+        minNxdomain: z.number().int().min(1).default(50).describe('NXDOMAIN answers per bucket below which a client is never an NXDOMAIN outlier.'),
+        warmupBuckets: z.number().int().min(0).default(3).describe('Buckets of a client’s history before its own-history test applies.'),
+        maxClients: z.number().int().min(100).default(200_000).describe('Client histories kept at most (the least recently active go first).'),
+        threshold: z.number().positive().max(1).default(0.9).describe('Share of a domain’s scored subdomains asked by outlier clients at which the term gives its full weight.'),
+        weight: z.number().min(0).max(100).default(10).describe('Points at the threshold (linear below it).'),
+        minSubdomains: z.number().int().min(1).default(8).describe('Scored subdomains a window needs before the share counts.'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Clients far above the population and their own history (query volume or NXDOMAIN answers).'),
     nxdomainShare: shareTerm(0.9, 15, 'Share of the scored subdomains answered NXDOMAIN (sources with answer codes: pcap, dnstap, Zeek, Suricata, unbound replies…)'),
   })
   .strict()

@@ -88,6 +88,10 @@ export class ScoreRule {
     if (!suspiciousOnly && tally.scored >= s.rareTypes.minSubdomains) {
       items.push(evidence('rare_types', 'share of distinct subdomains asked with rare record types', round(tally.rareType / tally.scored), s.rareTypes.threshold, s.rareTypes.weight));
     }
+    const co = s.clientOutliers;
+    if (!suspiciousOnly && tally.outlierAsked > 0 && tally.scored >= co.minSubdomains) {
+      items.push(evidence('client_outliers', `share of distinct subdomains asked by traffic-outlier clients (${tally.outlierWhy})`, round(tally.outlierAsked / tally.scored), co.threshold, co.weight));
+    }
     if (!suspiciousOnly && tally.answered >= s.nxdomainShare.minSubdomains) {
       items.push(evidence('nxdomain_share', 'share of answered distinct subdomains that were NXDOMAIN', round(tally.nxdomain / tally.answered), s.nxdomainShare.threshold, s.nxdomainShare.weight));
     }

@@ -50,6 +50,8 @@ export interface QueryFacts {
   rareType: boolean;
   /** Answer code when the source has it: NXDOMAIN for unique names is how many exfiltration tools' queries end. */
   rcode: string | undefined;
+  /** Why the asking client is a traffic outlier (src/scoring/client-profiles.ts), or null. */
+  clientOutlier: string | null;
 }
 
 export interface EncodedCriteria {
@@ -86,7 +88,7 @@ export function isEncoded(f: QueryFeatures, criteria: EncodedCriteria): boolean 
   return (f.charset !== 'text' && f.charset !== 'mixed') || f.entropy >= criteria.minTextEntropy;
 }
 
-export function queryFacts(event: DnsEvent, classifiers: QueryClassifiers, criteria: EncodedCriteria): QueryFacts {
+export function queryFacts(event: DnsEvent, classifiers: QueryClassifiers, criteria: EncodedCriteria, clientOutlier: string | null = null): QueryFacts {
   const features = extractFeatures(event, newQueryFeatures());
   return {
     benign: classifiers.benign(event),
@@ -96,5 +98,6 @@ export function queryFacts(event: DnsEvent, classifiers: QueryClassifiers, crite
     bits: informationBits(features),
     rareType: features.rareType,
     rcode: event.rcode,
+    clientOutlier,
   };
 }

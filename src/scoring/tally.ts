@@ -20,6 +20,9 @@ export class EvidenceTally {
   /** Scored subdomains whose answer code the source gave, and of them the NXDOMAINs. */
   answered = 0;
   nxdomain = 0;
+  /** Scored subdomains asked by traffic-outlier clients, and the first outlier's explanation. */
+  outlierAsked = 0;
+  outlierWhy = '';
   /** First benign class seen, for the explanation of what was left out. */
   benignClass = '';
   signatureHits = 0;
@@ -36,6 +39,10 @@ export class EvidenceTally {
     }
     this.scored++;
     if (facts.rareType) this.rareType++;
+    if (facts.clientOutlier !== null) {
+      this.outlierAsked++;
+      if (this.outlierWhy === '') this.outlierWhy = facts.clientOutlier;
+    }
     if (facts.rcode !== undefined && facts.rcode !== '') {
       this.answered++;
       if (facts.rcode === 'NXDOMAIN') this.nxdomain++;

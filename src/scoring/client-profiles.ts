@@ -1,0 +1,154 @@
+/**
+ * Per-client traffic profiles: query and NXDOMAIN counts per client in tumbling buckets of event
+ * time, each closed bucket compared with the population (median and MAD over the clients active
+ * in it) and with the client's own history (an exponentially weighted mean and deviation of its
+ * earlier buckets). A client far above both is an outlier until the next bucket closes; the score
+ * rule counts how many of a domain's names outliers asked (a tunnel makes its client one: an
+ * interactive session sends hundreds of queries where a workstation sends dozens).
+ *
+ * Robust statistics because busy clients are few and real: a mean and standard deviation would be
+ * dragged by the mail gateway; the median and MAD are not. Own history because some clients are
+ * always busy (resolvers, gateways): they are outliers against the population, never against
+ * themselves. Bounded: clients idle for `forgetAfterBuckets` are dropped, and the table is capped.
+ */
+
+export interface ClientProfileOptions {
+  bucketMs: number;
+  /** Robust z-score (x − median) / (1.4826 · MAD) a bucket count must reach against the population. */
+  populationZ: number;
+  /** Deviations above its own mean a bucket count must reach against the client's history. */
+  historyZ: number;
+  /** Bucket counts below these are never outliers, whatever the statistics say. */
+  minQueries: number;
+  minNxdomain: number;
+  /** Buckets of history before the own-history test applies (until then the population test alone). */
+  warmupBuckets: number;
+  maxClients: number;
+  forgetAfterBuckets: number;
+}
+
+interface History {
+  mean: number;
+  /** Exponentially weighted mean absolute deviation. */
+  dev: number;
+  nxMean: number;
+  nxDev: number;
+  buckets: number;
+  lastBucket: number;
+}
+
+/** Weight of the newest bucket in the history means. */
+const ALPHA = 0.2;
+
+export interface ClientProfileState {
+  bucket: number;
+  queries: Map<string, number>;
+  nxdomain: Map<string, number>;
+  history: Map<string, History>;
+  outliers: Map<string, string>;
+}
+
+export class ClientProfiles {
+  private bucket = -Infinity;
+  private queries = new Map<string, number>();
+  private nxdomain = new Map<string, number>();
+  private history = new Map<string, History>();
+  /** Outliers of the last closed bucket, with why. */
+  private outliers = new Map<string, string>();
+  bucketsClosed = 0;
+
+  constructor(private readonly o: ClientProfileOptions) {}
+
+  observe(client: string, time: number, rcode: string | undefined): void {
+    const b = Math.floor(time / this.o.bucketMs);
+    if (b > this.bucket) {
+      if (this.bucket !== -Infinity && this.queries.size > 0) this.close();
+      this.bucket = b;
+    } else if (b < this.bucket) {
+      return; // a late event: its bucket is closed
+    }
+    this.queries.set(client, (this.queries.get(client) ?? 0) + 1);
+    if (rcode === 'NXDOMAIN') this.nxdomain.set(client, (this.nxdomain.get(client) ?? 0) + 1);
+  }
+
+  /** Why `client` is an outlier (of the last closed bucket), or null. */
+  outlier(client: string): string | null {
+    return this.outliers.get(client) ?? null;
+  }
+
+  snapshot(): ClientProfileState {
+    return { bucket: this.bucket, queries: this.queries, nxdomain: this.nxdomain, history: this.history, outliers: this.outliers };
+  }
+
+  restore(s: ClientProfileState): void {
+    this.bucket = s.bucket;
+    this.queries = s.queries;
+    this.nxdomain = s.nxdomain;
+    this.history = s.history;
+    this.outliers = s.outliers;
+  }
+
+  private close(): void {
+    this.bucketsClosed++;
+    const o = this.o;
+    const [qMedian, qMad] = medianMad([...this.queries.values()]);
+    const nxCounts = [...this.queries.keys()].map((c) => this.nxdomain.get(c) ?? 0);
+    const [nxMedian, nxMad] = medianMad(nxCounts);
+    const outliers = new Map<string, string>();
+    for (const [client, q] of this.queries) {
+      const nx = this.nxdomain.get(client) ?? 0;
+      const h = this.history.get(client);
+      const warm = h !== undefined && h.buckets >= o.warmupBuckets;
+      const qPop = (q - qMedian) / (1.4826 * qMad + 1);
+      const nxPop = (nx - nxMedian) / (1.4826 * nxMad + 1);
+      const qOwn = warm ? (q - h.mean) / (h.dev + 1) : Infinity;
+      const nxOwn = warm ? (nx - h.nxMean) / (h.nxDev + 1) : Infinity;
+      if (q >= o.minQueries && qPop >= o.populationZ && qOwn >= o.historyZ) {
+        outliers.set(client, `${q} queries in ${o.bucketMs / 60_000} min: ${qPop.toFixed(1)} robust deviations above the population's median of ${qMedian}${warm ? `, ${qOwn.toFixed(1)} above its own mean of ${h.mean.toFixed(0)}` : ''}`);
+      } else if (nx >= o.minNxdomain && nxPop >= o.populationZ && nxOwn >= o.historyZ) {
+        outliers.set(client, `${nx} NXDOMAIN answers in ${o.bucketMs / 60_000} min: ${nxPop.toFixed(1)} robust deviations above the population's median of ${nxMedian}${warm ? `, ${nxOwn.toFixed(1)} above its own mean of ${h.nxMean.toFixed(0)}` : ''}`);
+      }
+      this.learn(client, q, nx);
+    }
+    this.outliers = outliers;
+    this.forget();
+    this.queries = new Map();
+    this.nxdomain = new Map();
+  }
+
+  private learn(client: string, q: number, nx: number): void {
+    const h = this.history.get(client);
+    if (h === undefined) {
+      this.history.set(client, { mean: q, dev: 0, nxMean: nx, nxDev: 0, buckets: 1, lastBucket: this.bucket });
+      return;
+    }
+    h.dev = (1 - ALPHA) * h.dev + ALPHA * Math.abs(q - h.mean);
+    h.mean = (1 - ALPHA) * h.mean + ALPHA * q;
+    h.nxDev = (1 - ALPHA) * h.nxDev + ALPHA * Math.abs(nx - h.nxMean);
+    h.nxMean = (1 - ALPHA) * h.nxMean + ALPHA * nx;
+    h.buckets++;
+    h.lastBucket = this.bucket;
+  }
+
+  /** Drops clients idle too long, then the least recently active past the cap. */
+  private forget(): void {
+    const oldest = this.bucket - this.o.forgetAfterBuckets;
+    for (const [client, h] of this.history) if (h.lastBucket < oldest) this.history.delete(client);
+    if (this.history.size <= this.o.maxClients) return;
+    const byAge = [...this.history].sort((a, b) => a[1].lastBucket - b[1].lastBucket);
+    for (const [client] of byAge.slice(0, this.history.size - this.o.maxClients)) this.history.delete(client);
+  }
+}
+
+/** Median and median absolute deviation. */
+export function medianMad(values: number[]): [number, number] {
+  if (values.length === 0) return [0, 0];
+  const median = middle(Float64Array.from(values).sort());
+  const mad = middle(Float64Array.from(values, (v) => Math.abs(v - median)).sort());
+  return [median, mad];
+}
+
+function middle(sorted: Float64Array): number {
+  const n = sorted.length;
+  return n % 2 === 1 ? sorted[(n - 1) / 2]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
+}
