@@ -301,6 +301,16 @@ function inputsOf(result: ScenarioResult): Array<readonly [string, AlertLine[]]>
   ];
 }
 
+/** Position of a session in conf/tunnels.txt, so the summary lists sessions in that order. */
+function tunnelOrder(id: string): number {
+  const ids = readFileSync(repoPath('lab/conf/tunnels.txt'), 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0 && !l.startsWith('#'))
+    .map((l) => l.split(/\s+/, 1)[0]);
+  const at = ids.indexOf(id);
+  return at < 0 ? ids.length : at;
+}
+
 /** The summary rows of one scenario: one per tunnel session, one for a scenario without any. */
 function summaryRows(result: ScenarioResult): SummaryRow[] {
   const { labels } = result;
@@ -325,7 +335,7 @@ function summaryRows(result: ScenarioResult): SummaryRow[] {
       },
     ];
   }
-  return labels.malicious.map((s) => {
+  return [...labels.malicious].sort((a, b) => tunnelOrder(a.id) - tunnelOrder(b.id)).map((s) => {
     const onDomain = (alerts: AlertLine[]): AlertLine | undefined =>
       alerts.find((a) => a.dns.question.registered_domain === s.domain && a.tunnelwatch.clients[0]?.ip === s.client);
     const first = firstQueryMs(result.queryLogLines, s.tunnelDomain, s.client);
