@@ -42,7 +42,7 @@ command -v tcpdump >/dev/null || need+=(tcpdump)
 command -v dnstap-read >/dev/null || need+=(bind9-dnsutils)
 command -v editcap >/dev/null || need+=(wireshark-common)
 if [ ${#need[@]} -gt 0 ]; then
-  [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null || die "missing Debian packages: ${need[*]} (apt-get install ${need[*]})"
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then die "missing Debian packages: ${need[*]} (apt-get install ${need[*]})"; fi
   DEBIAN_FRONTEND=noninteractive apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
