@@ -139,17 +139,27 @@ transfer_and_verify() {
   local id=$1 bytes=$2 target=$3 sink_pidfile=$4 received=$5 sent_sum got_sum
   head -c "$bytes" /dev/urandom >"$RUN/$id.payload"
   sent_sum=$(sha256sum <"$RUN/$id.payload" | cut -d' ' -f1)
-  in_ns "$NS_CLIENT" timeout 150 socat -u "OPEN:$RUN/$id.payload" "TCP:$target,connect-timeout=20" ||
-    die "$id: sending the file through the tunnel failed"
-  # Done when the far end has the whole file: its socat exits at the end of
-  # the stream, but dns2tcpd only closes the stream when the idle session
-  # times out (and spins a CPU meanwhile), so the size is watched too.
+  # The sender keeps its connection open after the end of the file (ignoreeof:
+  # it waits for more, as tail -f does) until the far end has it all, and is
+  # only then stopped. dns2tcpc ends its session (desauth) once its local
+  # connection closes, and what it had not yet sent is lost: with a sender
+  # that closed at the end of its file (socat's default), 4 of 16 dns2tcp runs
+  # on two cores kept busy lost the tail of it; with this, none of 8.
+  local sender="$RUN/pids/$id-sender.pid"
+  ip netns exec "$NS_CLIENT" socat -u "OPEN:$RUN/$id.payload,ignoreeof" "TCP:$target,connect-timeout=20" \
+    >"$OUTDIR/$id.sender.log" 2>&1 </dev/null &
+  record_pid $! "$sender"
+  # Done when the far end has the whole file. Its socat would exit at the end
+  # of the stream, but dns2tcpd only closes the stream when the idle session
+  # times out (and spins a CPU meanwhile), so the size is watched.
   local i
-  for i in $(seq 900); do
+  for i in $(seq 1500); do # 150 s
     [ "$(stat -c %s "$received" 2>/dev/null || echo 0)" -ge "$bytes" ] && break
-    pidfile_alive "$sink_pidfile" || break
+    pidfile_alive "$sink_pidfile" && pidfile_alive "$sender" || break
     sleep 0.1
   done
+  stop_pidfile "$sender"
+  [ -s "$OUTDIR/$id.sender.log" ] && die "$id: sending the file through the tunnel failed: $(head -c 300 "$OUTDIR/$id.sender.log")"
   [ "$(stat -c %s "$received" 2>/dev/null || echo 0)" -ge "$bytes" ] || die "$id: the far end did not receive the whole file in time"
   stop_pidfile "$sink_pidfile"
   got_sum=$(sha256sum <"$received" | cut -d' ' -f1)
