@@ -10,6 +10,7 @@
 #   lab/lab.sh check-safety        verify the lab is sealed (exit 1 and the reason otherwise)
 #   lab/lab.sh down                stop everything and delete the namespaces (idempotent)
 #   lab/lab.sh all                 up, every scenario, down
+#   lab/lab.sh deps                install the missing Debian packages the lab runs (up and run do too)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=lib/common.sh
@@ -20,7 +21,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$here/lib/run.sh"
 
 usage() {
-  sed -n '7,13p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '/^# Usage/,/^[^#]/{/^#/p}' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -34,6 +35,10 @@ case "$cmd" in
     [ "$(id -u)" -eq 0 ] || die "the lab needs root"
     topology_down
     log "lab is down"
+    ;;
+  deps)
+    ensure_lab_packages
+    log "the lab's Debian packages are installed"
     ;;
   check-safety)
     require_root_and_netns

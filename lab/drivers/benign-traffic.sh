@@ -95,6 +95,10 @@ dig_batch() {
   ip netns exec "$NS_CLIENT" dig -b "$src" @"$server" +tries=1 +time=4 +noall +answer +comments -f "$batch" >>"$batch.out" 2>&1 || true
 }
 
+# Stopped (a failed run stops its processes), it stops its own batches; the
+# dig inside each is in the lab's namespace, where `down` stops it.
+trap 'kill -TERM $(jobs -p) 2>/dev/null; exit 143' TERM INT
+
 pause=$(awk -v d="$duration" -v r="$rounds" 'BEGIN { printf "%.1f", d / r }')
 for r in $(seq "$rounds"); do
   pids=()

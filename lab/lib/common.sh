@@ -51,28 +51,64 @@ in_ns() {
   ip netns exec "$ns" "$@"
 }
 
-# Starts a command in a namespace in the background and records its pid in
-# $2 (a pid file); `ip netns exec` execs, so the pid is the command's own.
+# Pid files hold "PID START": the process's start time (clock ticks since
+# boot, field 22 of /proc/PID/stat) names it for the life of the system, so
+# a pid the kernel has since given to another process is never signalled.
+# The lab signals only processes it recorded this way, and, at `down`, the
+# processes inside its own namespaces; never anything found by name.
+proc_start() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  # The command name (field 2) may hold spaces: split after its closing parenthesis.
+  # shellcheck disable=SC2086 # split into fields on purpose
+  set -- ${stat##*) }
+  # An exited process not yet reaped (Z) is no longer running.
+  [ "$1" != Z ] || return 1
+  echo "${20}"
+}
+
+# record_pid PID FILE
+record_pid() { echo "$1 $(proc_start "$1" || echo gone)" >"$2"; }
+
+# The pid recorded in FILE (empty when there is none).
+pidfile_pid() {
+  local pid _
+  read -r pid _ <"$1" 2>/dev/null || true
+  echo "${pid:-}"
+}
+
+# Whether the process recorded in FILE is still that process and running.
+pidfile_alive() {
+  local pid start
+  read -r pid start <"$1" 2>/dev/null || return 1
+  [ -n "$pid" ] && [ "$(proc_start "$pid" 2>/dev/null)" = "$start" ]
+}
+
+# Starts a command in a namespace in the background and records it in $2 (a
+# pid file); `ip netns exec` execs, so the pid is the command's own.
 spawn() {
   local ns=$1 pidfile=$2 logfile=$3
   shift 3
   ip netns exec "$ns" "$@" >"$logfile" 2>&1 </dev/null &
-  echo $! >"$pidfile"
+  record_pid $! "$pidfile"
 }
 
-# Stops the process whose pid is in a pid file: TERM, up to 5 s, then KILL.
+# Stops the process recorded in a pid file: TERM, up to 5 s, then KILL.
 stop_pidfile() {
   local pidfile=$1 pid i
   [ -f "$pidfile" ] || return 0
-  pid=$(cat "$pidfile")
-  rm -f "$pidfile"
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
+  pid=$(pidfile_pid "$pidfile")
+  if ! pidfile_alive "$pidfile"; then
+    rm -f "$pidfile"
+    return 0
+  fi
   kill -TERM "$pid" 2>/dev/null || true
   for i in $(seq 50); do
-    kill -0 "$pid" 2>/dev/null || return 0
+    pidfile_alive "$pidfile" || break
     sleep 0.1
   done
-  kill -KILL "$pid" 2>/dev/null || true
+  pidfile_alive "$pidfile" && kill -KILL "$pid" 2>/dev/null
+  rm -f "$pidfile"
   wait "$pid" 2>/dev/null || true
 }
 
@@ -88,20 +124,58 @@ wait_for_line() {
   return 1
 }
 
+# What the lab runs, and the Debian package each comes from (Debian 12).
+LAB_TOOLS=(named:bind9 named-checkzone:bind9-utils named-checkconf:bind9-utils dig:bind9-dnsutils dnstap-read:bind9-dnsutils
+  iodine:iodine iodined:iodine dns2tcpc:dns2tcp dns2tcpd:dns2tcp tcpdump:tcpdump socat:socat ping:iputils-ping jq:jq
+  ip:iproute2 ss:iproute2 sha256sum:coreutils base32:coreutils timeout:coreutils)
+
+# The Debian packages of the lab's tools that are missing here, one a line.
+missing_lab_packages() {
+  local entry
+  for entry in "${LAB_TOOLS[@]}"; do
+    command -v "${entry%%:*}" >/dev/null || echo "${entry#*:}"
+  done
+  # iodine sets its tunnel device up with ifconfig, found on its own PATH (/sbin:/bin).
+  [ -x /sbin/ifconfig ] || [ -x /bin/ifconfig ] || echo net-tools
+}
+
+# Installs the missing packages from Debian when it can (root, apt-get), and
+# otherwise fails saying what to install. apt-get update runs only when
+# something is missing, so a ready machine never touches the network here.
+ensure_lab_packages() {
+  local missing
+  missing=$(missing_lab_packages | sort -u | tr '\n' ' ')
+  missing=${missing% }
+  [ -z "$missing" ] && return 0
+  local hint="the lab needs the Debian packages: $missing (apt-get install $missing)"
+  [ "$(id -u)" -eq 0 ] || die "$hint; run the lab as root and it installs them"
+  command -v apt-get >/dev/null || die "$hint; there is no apt-get here to install them"
+  [ -z "${LAB_NO_INSTALL:-}" ] || die "$hint; LAB_NO_INSTALL is set, so the lab does not install them"
+  log "installing the lab's missing Debian packages: $missing"
+  local apt_log
+  apt_log=$(mktemp)
+  # shellcheck disable=SC2086 # one word per package
+  if ! { DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing; } >"$apt_log" 2>&1; then
+    tail -n 20 "$apt_log" >&2
+    rm -f "$apt_log"
+    die "installing $missing with apt-get failed (above); $hint"
+  fi
+  rm -f "$apt_log"
+  local installed=$missing
+  missing=$(missing_lab_packages | sort -u | tr '\n' ' ')
+  [ -z "$missing" ] || die "still missing after apt-get install: $missing"
+  # shellcheck disable=SC2086 # one word per package
+  log "installed: $(dpkg-query -W -f '${Package} ${Version}  ' $installed)"
+}
+
 require_root_and_netns() {
   [ "$(id -u)" -eq 0 ] || die "the lab needs root (it creates network namespaces and tun devices); run it with sudo"
-  command -v ip >/dev/null || die "iproute2 (ip) is missing: apt-get install iproute2"
+  ensure_lab_packages
   local probe="twlab-probe-$$"
   ip netns add "$probe" 2>/dev/null || die "network namespaces are unavailable here (ip netns add failed): the lab needs a kernel and container that allow them"
   ip netns del "$probe"
   [ -c /dev/net/tun ] || die "/dev/net/tun is missing: iodine needs the tun driver"
-  local tool missing=()
-  for tool in named named-checkzone named-checkconf dig iodine iodined dns2tcpc dns2tcpd tcpdump socat ping jq dnstap-read sha256sum base32; do
-    command -v "$tool" >/dev/null || missing+=("$tool")
-  done
-  [ ${#missing[@]} -eq 0 ] || die "missing tools: ${missing[*]} (Debian: apt-get install bind9 bind9-utils bind9-dnsutils iodine dns2tcp tcpdump socat iputils-ping jq net-tools)"
-  # iodine sets its tunnel device up with ifconfig (PATH=/sbin:/bin).
-  [ -x /sbin/ifconfig ] || [ -x /bin/ifconfig ] || die "ifconfig is missing (iodine needs it): apt-get install net-tools"
   named -V | grep -q -- '--enable-dnstap' || die "this named was built without dnstap"
 }
 

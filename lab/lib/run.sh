@@ -54,10 +54,15 @@ run_begin() {
   spawn "$NS_RESOLVER" "$RUN/resolver.pid" "$OUTDIR/named.stderr" named -f -n 1 -c "$RUN/named.conf"
   wait_for_line "$RUN/named.log" 'running' 20 "the $SCENARIO resolver to start" || die "resolver did not start"
 
-  # The client-facing side of this scenario's resolver, whole packets.
-  ip netns exec "$NS_RESOLVER" tcpdump -i tw-r0 -n -U --immediate-mode -s 0 -Z root -w "$OUTDIR/resolver.pcap" \
+  # The client-facing side of this scenario's resolver, whole packets. Only
+  # tw-r0 (the clients' link) and this resolver's own client-side addresses:
+  # its upstream queries leave by tw-r1 and tw-r2 from 10.77.2.1 and
+  # 10.77.3.1, so the pcap holds each client query and answer once. A 32 MiB
+  # kernel buffer (-B, KiB) holds a whole scenario's traffic: with the default
+  # 2 MiB, a busy run on two cores lost packets (checked in run_end).
+  ip netns exec "$NS_RESOLVER" tcpdump -i tw-r0 -n -U --immediate-mode -B 32768 -s 0 -Z root -w "$OUTDIR/resolver.pcap" \
     "(host $RESOLVER or host $RESOLVER6) and port 53" >"$OUTDIR/capture.log" 2>&1 </dev/null &
-  echo $! >"$RUN/capture.pid"
+  record_pid $! "$RUN/capture.pid"
   wait_for_line "$OUTDIR/capture.log" 'listening on' 10 "the $SCENARIO capture to start" || die "tcpdump did not start"
   echo "READY scenario=$SCENARIO query-log=$OUTDIR/query.log resolver=$RESOLVER"
   # A reader that wants to be reading before the first query (to time its
@@ -80,7 +85,11 @@ run_end() {
     size=$(stat -c %s "$OUTDIR/$f" 2>/dev/null || echo 0)
     [ "$size" -gt 0 ] || die "scenario $SCENARIO produced no $f"
   done
-  local dnstap_messages pcap_packets log_queries
+  local dnstap_messages pcap_packets log_queries dropped
+  # tcpdump reports its kernel drops when it stops: a capture with holes would
+  # make the pcap input look blind to queries it was never given.
+  dropped=$(awk '/packets dropped by kernel/ { print $1 }' "$OUTDIR/capture.log")
+  [ "$dropped" = 0 ] || die "the capture of $SCENARIO lost packets (tcpdump: '${dropped:-no statistics}' dropped by kernel)"
   dnstap_messages=$(dnstap-read "$OUTDIR/dnstap.fstrm" | wc -l)
   pcap_packets=$(tcpdump -n -r "$OUTDIR/resolver.pcap" 2>/dev/null | wc -l)
   log_queries=$(grep -c ' query: ' "$OUTDIR/query.log" || true)
@@ -96,14 +105,14 @@ run_end() {
     --argjson startMs "$RUN_START_MS" --argjson endMs "$end_ms" \
     --argjson queries "$log_queries" --argjson dnstap "$dnstap_messages" --argjson packets "$pcap_packets" \
     --argjson extra "$extra" --slurpfile sessions "$RUN/sessions.jsonl" \
-    --arg named "$(named -v)" --arg iodine "$(iodine -v 2>&1 | head -n 1)" --arg dns2tcp "$(dpkg-query -W -f '${Version}' dns2tcp 2>/dev/null || echo unknown)" '
+    --arg named "$(named -v)" --arg iodine "$(dpkg-query -W -f '${Version}' iodine 2>/dev/null || echo unknown)" --arg tcpdump "$(dpkg-query -W -f '${Version}' tcpdump 2>/dev/null || echo unknown)" --arg dns2tcp "$(dpkg-query -W -f '${Version}' dns2tcp 2>/dev/null || echo unknown)" '
     {
       scenario: $scenario,
       resolver: { address: $r4, address6: $r6 },
       "start": $startIso, "end": $endIso, startMs: $startMs, endMs: $endMs,
       files: { queryLog: "query.log", pcap: "resolver.pcap", dnstap: "dnstap.fstrm" },
       counts: { queryLogQueries: $queries, dnstapMessages: $dnstap, pcapPackets: $packets },
-      software: { named: $named, iodine: $iodine, dns2tcp: $dns2tcp },
+      software: { named: $named, iodine: $iodine, dns2tcp: $dns2tcp, tcpdump: $tcpdump },
       malicious: $sessions
     } + $extra' >"$OUTDIR/labels.json"
   rm -rf "$RUN"
@@ -122,15 +131,6 @@ record_session() {
       client: $client, "start": $startIso, "end": $endIso, startMs: $startMs, endMs: $endMs, verified: $verified }' >>"$RUN/sessions.jsonl"
 }
 
-wait_pid_exit() {
-  local pidfile=$1 seconds=$2 pid i
-  pid=$(cat "$pidfile")
-  for i in $(seq $((seconds * 10))); do
-    kill -0 "$pid" 2>/dev/null || return 0
-    sleep 0.1
-  done
-  return 1
-}
 
 # Moves BYTES of random data from the client to FILE at the far end through
 # TARGET (host:port reachable from the client namespace), and checks it.
@@ -139,17 +139,27 @@ transfer_and_verify() {
   local id=$1 bytes=$2 target=$3 sink_pidfile=$4 received=$5 sent_sum got_sum
   head -c "$bytes" /dev/urandom >"$RUN/$id.payload"
   sent_sum=$(sha256sum <"$RUN/$id.payload" | cut -d' ' -f1)
-  in_ns "$NS_CLIENT" timeout 150 socat -u "OPEN:$RUN/$id.payload" "TCP:$target,connect-timeout=20" ||
-    die "$id: sending the file through the tunnel failed"
-  # Done when the far end has the whole file: its socat exits at the end of
-  # the stream, but dns2tcpd only closes the stream when the idle session
-  # times out (and spins a CPU meanwhile), so the size is watched too.
+  # The sender keeps its connection open after the end of the file (ignoreeof:
+  # it waits for more, as tail -f does) until the far end has it all, and is
+  # only then stopped. dns2tcpc ends its session (desauth) once its local
+  # connection closes, and what it had not yet sent is lost: with a sender
+  # that closed at the end of its file (socat's default), 4 of 16 dns2tcp runs
+  # on two cores kept busy lost the tail of it; with this, none of 8.
+  local sender="$RUN/pids/$id-sender.pid"
+  ip netns exec "$NS_CLIENT" socat -u "OPEN:$RUN/$id.payload,ignoreeof" "TCP:$target,connect-timeout=20" \
+    >"$OUTDIR/$id.sender.log" 2>&1 </dev/null &
+  record_pid $! "$sender"
+  # Done when the far end has the whole file. Its socat would exit at the end
+  # of the stream, but dns2tcpd only closes the stream when the idle session
+  # times out (and spins a CPU meanwhile), so the size is watched.
   local i
-  for i in $(seq 900); do
+  for i in $(seq 1500); do # 150 s
     [ "$(stat -c %s "$received" 2>/dev/null || echo 0)" -ge "$bytes" ] && break
-    kill -0 "$(cat "$sink_pidfile")" 2>/dev/null || break
+    pidfile_alive "$sink_pidfile" && pidfile_alive "$sender" || break
     sleep 0.1
   done
+  stop_pidfile "$sender"
+  [ -s "$OUTDIR/$id.sender.log" ] && die "$id: sending the file through the tunnel failed: $(head -c 300 "$OUTDIR/$id.sender.log")"
   [ "$(stat -c %s "$received" 2>/dev/null || echo 0)" -ge "$bytes" ] || die "$id: the far end did not receive the whole file in time"
   stop_pidfile "$sink_pidfile"
   got_sum=$(sha256sum <"$received" | cut -d' ' -f1)
@@ -203,7 +213,7 @@ EOF
   spawn "$NS_ATTACKER" "$RUN/pids/$id-dns2tcpd.pid" "$OUTDIR/$id.dns2tcpd.log" \
     dns2tcpd -F -d 1 -f "$RUN/$id.dns2tcpd.conf"
   sleep 0.5
-  kill -0 "$(cat "$RUN/pids/$id-dns2tcpd.pid")" 2>/dev/null || die "$id: dns2tcpd did not start: $(cat "$OUTDIR/$id.dns2tcpd.log")"
+  pidfile_alive "$RUN/pids/$id-dns2tcpd.pid" || die "$id: dns2tcpd did not start: $(cat "$OUTDIR/$id.dns2tcpd.log")"
 
   local start_ms end_ms verified
   start_ms=$(now_ms)

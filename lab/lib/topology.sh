@@ -12,8 +12,34 @@
 
 WATCH_FILTER='(ip and not dst net 10.77.0.0/16 and not dst net 127.0.0.0/8) or (ip6 and not dst net fd77::/16 and not dst net fe80::/10 and not dst net ff02::/16 and not dst host ::1)'
 
+# Namespace names are global to the machine, and `down` stops every process
+# inside the lab's namespaces: the lab that built them (its state directory,
+# written here by `up`) is the only one that may tear them down, so a second
+# checkout's `up` or `down` cannot stop a lab another one is running.
+LAB_OWNER_FILE=${LAB_OWNER_FILE:-/run/tunnelwatch-lab/owner}
+
+any_lab_namespace() {
+  local ns
+  for ns in "${LAB_NAMESPACES[@]}"; do
+    ip netns list 2>/dev/null | grep -q "^$ns\b" && return 0
+  done
+  return 1
+}
+
+# Fails when the lab's namespaces exist and belong to another lab that is
+# still there (its state directory exists). LAB_TAKEOVER=1 overrides.
+assert_lab_is_ours() {
+  local owner
+  owner=$(cat "$LAB_OWNER_FILE" 2>/dev/null || true)
+  [ -z "$owner" ] || [ "$owner" = "$STATE" ] || [ -n "${LAB_TAKEOVER:-}" ] && return 0
+  any_lab_namespace || return 0
+  [ -d "$owner" ] || return 0
+  die "the lab's namespaces belong to another lab (state in $owner): run 'lab.sh down' from that checkout, or set LAB_TAKEOVER=1 to stop it from here"
+}
+
 topology_down() {
   local ns pid pids i
+  assert_lab_is_ours
   for ns in "${LAB_NAMESPACES[@]}"; do
     ip netns list 2>/dev/null | grep -q "^$ns\b" || continue
     # Every process inside a lab namespace was started by the lab.
@@ -27,6 +53,7 @@ topology_down() {
     for pid in $pids; do kill -KILL "$pid" 2>/dev/null || true; done
     ip netns del "$ns" 2>/dev/null || true
   done
+  [ "$(cat "$LAB_OWNER_FILE" 2>/dev/null || true)" = "$STATE" ] && rm -f "$LAB_OWNER_FILE"
   rm -rf "$STATE"
 }
 
@@ -272,7 +299,7 @@ start_watchdogs() {
   for ns in "${LAB_NAMESPACES[@]}"; do
     ip netns exec "$ns" tcpdump -i any -n -l --immediate-mode -Z root "$WATCH_FILTER" \
       >"$STATE/watch/$ns.txt" 2>"$STATE/watch/$ns.stderr" </dev/null &
-    echo $! >"$STATE/watch/$ns.pid"
+    record_pid $! "$STATE/watch/$ns.pid"
   done
   for ns in "${LAB_NAMESPACES[@]}"; do
     wait_for_line "$STATE/watch/$ns.stderr" 'listening on' 10 "the watchdog in $ns" || die "watchdog tcpdump in $ns did not start"
@@ -304,7 +331,8 @@ watchdog_selftest() {
 
 topology_up() {
   topology_down
-  mkdir -p "$STATE"
+  mkdir -p "$STATE" "$(dirname "$LAB_OWNER_FILE")"
+  echo "$STATE" >"$LAB_OWNER_FILE"
   # Whatever fails (die exits), a half-built lab is torn down.
   trap 'if [ ! -f "$STATE/up" ]; then log "up failed: tearing the lab down"; topology_down; fi' EXIT
   make_namespaces
@@ -352,10 +380,9 @@ check_safety() {
 }
 
 check_watchdogs() {
-  local ns pid
+  local ns
   for ns in "${LAB_NAMESPACES[@]}"; do
-    pid=$(cat "$STATE/watch/$ns.pid" 2>/dev/null || true)
-    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || die "safety: the watchdog tcpdump in $ns is not running"
+    pidfile_alive "$STATE/watch/$ns.pid" || die "safety: the watchdog tcpdump in $ns is not running"
     if [ -s "$STATE/watch/$ns.txt" ]; then
       head -n 5 "$STATE/watch/$ns.txt" >&2
       die "safety: packets to addresses outside the lab were seen in $ns (see $STATE/watch/$ns.txt)"

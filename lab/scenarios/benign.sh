@@ -6,8 +6,8 @@ scenario_main() {
   local stats
   # In the background, so a signal to the run is handled at once.
   "$LAB_DIR/drivers/benign-traffic.sh" "$RESOLVER" "$RESOLVER6" 24 "$RUN/benign" 1 >"$RUN/benign.json" &
-  echo $! >"$RUN/pids/benign-driver.pid"
-  wait "$(cat "$RUN/pids/benign-driver.pid")" || die "benign: the traffic driver failed"
+  record_pid $! "$RUN/pids/benign-driver.pid"
+  wait "$(pidfile_pid "$RUN/pids/benign-driver.pid")" || die "benign: the traffic driver failed"
   rm -f "$RUN/pids/benign-driver.pid"
   stats=$(cat "$RUN/benign.json")
   run_end "$(jq -c -n --argjson s "$stats" '{ expectAlerts: false, benign: $s }')"

@@ -6,7 +6,7 @@ scenario_main() {
   local benign_pid stats
   "$LAB_DIR/drivers/benign-traffic.sh" "$RESOLVER" "$RESOLVER6" 30 "$RUN/benign" 2 >"$RUN/benign.json" &
   benign_pid=$!
-  echo "$benign_pid" >"$RUN/pids/benign-driver.pid"
+  record_pid "$benign_pid" "$RUN/pids/benign-driver.pid"
   iodine_session mixed-iodine 65536
   wait "$benign_pid" || die "mixed: the benign traffic failed"
   rm -f "$RUN/pids/benign-driver.pid"

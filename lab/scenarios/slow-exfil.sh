@@ -22,8 +22,8 @@ scenario_main() {
   start_ms=$(now_ms)
   # In the background, so a signal to the run is handled at once.
   in_ns "$NS_CLIENT" "$LAB_DIR/drivers/slow-exfil.sh" "$RESOLVER" "$client" "$tdomain" "$secret" 25 5 10 "${EXFIL_SEED:-7}" >"$OUTDIR/slow-exfil.sent.log" &
-  echo $! >"$RUN/pids/slow-exfil-driver.pid"
-  wait "$(cat "$RUN/pids/slow-exfil-driver.pid")" || die "slow-exfil: the leaking script failed"
+  record_pid $! "$RUN/pids/slow-exfil-driver.pid"
+  wait "$(pidfile_pid "$RUN/pids/slow-exfil-driver.pid")" || die "slow-exfil: the leaking script failed"
   rm -f "$RUN/pids/slow-exfil-driver.pid"
   end_ms=$(now_ms)
   sleep 1
