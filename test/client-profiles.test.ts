@@ -36,3 +36,15 @@ test('the history is bounded: idle clients are forgotten, the least recently act
   for (let b = 0; b < 10; b++) for (let c = 0; c < 500; c++) p.observe(`2001:db8::${b}:${c}`, b * 10 * MIN, undefined);
   assert.ok(p.snapshot().history.size <= 100, String(p.snapshot().history.size));
 });
+
+test('a bucket flooded by ever-new client addresses stays within the table, and the busy client in it is still found', () => {
+  const p = new ClientProfiles({ ...OPTIONS, maxClients: 1000, warmupBuckets: 0 });
+  for (let i = 0; i < 200_000; i++) {
+    p.observe(`2001:db8::${i.toString(16)}`, i, undefined);
+    if (i % 100 === 0) p.observe('10.0.0.99', i, undefined);
+    assert.ok(p.snapshot().queries.size <= 1000);
+  }
+  p.observe('10.0.0.1', 10 * MIN, undefined); // closes the bucket
+  assert.match(p.outlier('10.0.0.99') ?? '', /^2000 queries/);
+  assert.ok(p.pruned > 0);
+});

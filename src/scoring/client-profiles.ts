@@ -9,7 +9,8 @@
  * Robust statistics because busy clients are few and real: a mean and standard deviation would be
  * dragged by the mail gateway; the median and MAD are not. Own history because some clients are
  * always busy (resolvers, gateways): they are outliers against the population, never against
- * themselves. Bounded: clients idle for `forgetAfterBuckets` are dropped, and the table is capped.
+ * themselves. Bounded: clients idle for `forgetAfterBuckets` are dropped, the history is capped,
+ * and so is the current bucket's table (its quietest clients go first).
  */
 
 export interface ClientProfileOptions {
@@ -56,6 +57,8 @@ export class ClientProfiles {
   /** Outliers of the last closed bucket, with why. */
   private outliers = new Map<string, string>();
   bucketsClosed = 0;
+  /** Times a bucket's table was full and its quietest clients were dropped. */
+  pruned = 0;
 
   constructor(private readonly o: ClientProfileOptions) {}
 
@@ -67,8 +70,29 @@ export class ClientProfiles {
     } else if (b < this.bucket) {
       return; // a late event: its bucket is closed
     }
-    this.queries.set(client, (this.queries.get(client) ?? 0) + 1);
+    const q = this.queries.get(client);
+    if (q === undefined && this.queries.size >= this.o.maxClients) this.prune();
+    this.queries.set(client, (q ?? 0) + 1);
     if (rcode === 'NXDOMAIN') this.nxdomain.set(client, (this.nxdomain.get(client) ?? 0) + 1);
+  }
+
+  /**
+   * A bucket with more clients than the table holds (a flood from ever-new addresses): the
+   * quietest go, in rounds of rising count, until a quarter of the room is free. Outliers are by
+   * definition among the busiest, so they stay; the population's median then comes from busier
+   * clients than it should, which only makes outliers rarer.
+   */
+  private prune(): void {
+    const target = Math.floor(this.o.maxClients * 0.75);
+    for (let ceiling = 1; this.queries.size > target; ceiling *= 2) {
+      for (const [client, n] of this.queries) {
+        if (n > ceiling) continue;
+        this.queries.delete(client);
+        this.nxdomain.delete(client);
+        if (this.queries.size <= target) break;
+      }
+    }
+    this.pruned++;
   }
 
   /** Why `client` is an outlier (of the last closed bucket), or null. */
