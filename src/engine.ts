@@ -65,7 +65,7 @@ export interface EngineCounters extends DetectorCounters {
 /**
  * Bytes of state per held item, measured on V8 (node 20) with --expose-gc: a domain window with one
  * entry about 560 B, each further subdomain entry about 80 B plus its string; a sketch 16 KiB of
- * registers plus samples; an interned client address about 120 B.
+ * registers plus samples; an interned client address, or a client's profile entry, about 120 B.
  */
 const WINDOW_BYTES = 500;
 const ENTRY_BYTES = 100;
@@ -245,7 +245,7 @@ export class DetectionEngine {
 
   /** Estimated bytes of window state and the client table (see the constants above). */
   get stateBytes(): number {
-    let bytes = this.clientAddresses.length * CLIENT_BYTES;
+    let bytes = (this.clientAddresses.length + this.profiles.entries) * CLIENT_BYTES;
     for (const s of this.specs) {
       const h = s.windows.held;
       bytes += h.windows * WINDOW_BYTES + h.entries * ENTRY_BYTES + h.sketches * SKETCH_BYTES;

@@ -95,6 +95,11 @@ export class ClientProfiles {
     this.pruned++;
   }
 
+  /** Entries held (current bucket and histories), for the engine's state estimate. */
+  get entries(): number {
+    return this.queries.size + this.history.size;
+  }
+
   /** Why `client` is an outlier (of the last closed bucket), or null. */
   outlier(client: string): string | null {
     return this.outliers.get(client) ?? null;
