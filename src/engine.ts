@@ -114,7 +114,10 @@ export class DetectionEngine {
     this.latenessMs = parseDuration(config.watermark.lateness);
     this.memory = new MemoryGuard(config.state.maxStateMb * 1_048_576);
     const co = config.scoring.clientOutliers;
-    this.profiles = new ClientProfiles({ ...co, bucketMs: parseDuration(co.bucket), forgetAfterBuckets: Math.ceil(86_400_000 / parseDuration(co.bucket)) });
+    // Profiles take at most a tenth of the memory budget (half for the bucket, half for histories).
+    const budget = config.state.maxStateMb * 1_048_576;
+    const maxClients = budget > 0 ? Math.min(co.maxClients, Math.max(1000, Math.floor((budget * 0.05) / CLIENT_BYTES))) : co.maxClients;
+    this.profiles = new ClientProfiles({ ...co, maxClients, bucketMs: parseDuration(co.bucket), forgetAfterBuckets: Math.ceil(86_400_000 / parseDuration(co.bucket)) });
     const specsByName = new Map<string, { spec: WindowSpec; suspiciousOnly: boolean }>();
     for (const w of config.windows) {
       const spec = windowSpec(parseDuration(w.length), parseDuration(w.slide));

@@ -122,7 +122,7 @@ const scoringSchema = z
         minQueries: z.number().int().min(1).default(200).describe('Queries per bucket below which a client is never an outlier.'),
         minNxdomain: z.number().int().min(1).default(50).describe('NXDOMAIN answers per bucket below which a client is never an NXDOMAIN outlier.'),
         warmupBuckets: z.number().int().min(0).default(3).describe('Buckets of a client’s history before its own-history test applies.'),
-        maxClients: z.number().int().min(100).default(200_000).describe('Client histories kept at most (the least recently active go first).'),
+        maxClients: z.number().int().min(100).default(200_000).describe('Clients profiled at most, in the current bucket and in history each (the quietest and the least recently active go first); also at most 5% of state.maxStateMb each.'),
         threshold: z.number().positive().max(1).default(0.9).describe('Share of a domain’s scored subdomains asked by outlier clients at which the term gives its full weight.'),
         weight: z.number().min(0).max(100).default(10).describe('Points at the threshold (linear below it).'),
         minSubdomains: z.number().int().min(1).default(8).describe('Scored subdomains a window needs before the share counts.'),
