@@ -96,6 +96,7 @@ function indicator(domain: string, extra: Partial<DomainIndicator> = {}): Domain
     samples: [`abc.${domain}`],
     score: 0.8,
     expires: T0 + H + 7 * DAY,
+    evidence: '',
     ...extra,
   };
 }
@@ -474,7 +475,7 @@ test('CSV: RFC 4180, every field quoted, hostile values round-trip, formulas neu
   const { rows, allQuoted } = parseCsv(text);
   assert.ok(allQuoted, 'every field quoted');
   const [header, ...body] = rows as [string[], ...string[][]];
-  assert.deepEqual(header, ['domain', 'score', 'first_seen', 'last_seen', 'expires', 'alerts', 'rules', 'max_distinct_subdomains', 'client_count', 'clients', 'samples', 'tool']);
+  assert.deepEqual(header, ['domain', 'score', 'first_seen', 'last_seen', 'expires', 'alerts', 'rules', 'max_distinct_subdomains', 'client_count', 'clients', 'samples', 'tool', 'evidence']);
   assert.equal(body.length, indicators.length);
   for (const row of body) assert.equal(row.length, header.length);
   const neutral = (s: string): string => (/^[=+\-@\t\r]/.test(s) ? `'${s}` : s);
@@ -789,3 +790,27 @@ zone "rpz.nodata" { type primary; file "nodata.zone"; };
       }
     }
   }));
+
+test('a scored alert gives its indicator the score ratio and an evidence summary of its strongest alert; hostile terms are left out', async () => {
+  const weak = makeAlert({ domain: 'media-sync.net', time: T0, distinct: 20, threshold: 60 });
+  Object.assign(weak, { score: 62, evidence: [{ detector: 'encoded_share', what: 'x', value: 1, threshold: 0.9, weight: 25, points: 25 }] });
+  const strong = makeAlert({ domain: 'media-sync.net', time: T0 + H, distinct: 20, threshold: 60 });
+  Object.assign(strong, {
+    score: 90,
+    tool: 'iodine',
+    evidence: [
+      { detector: 'signature', what: 'iodine', value: 1, threshold: 1, weight: 70, points: 70 },
+      { detector: 'encoded_subdomains', what: 'x', value: 12, threshold: 16, weight: 40, points: 30 },
+    ],
+  });
+  const { indicators } = await rollupOf([weak, strong]);
+  const i = indicators.find((x) => x.domain === 'media-sync.net')!;
+  assert.equal(i.evidence, 'signature=1 encoded_subdomains=12');
+  assert.equal(i.tool, 'iodine');
+  // score 90 at alert score 60: r = 1.5, two alerts → 1 − 0.5^1.5 · 0.8
+  assert.equal(i.score, Math.round((1 - Math.pow(0.5, 1.5) * 0.8) * 1000) / 1000);
+  const hostile = makeAlert({ domain: 'x.net', time: T0, distinct: 20, threshold: 60 });
+  Object.assign(hostile, { score: 70, evidence: [{ detector: 'a'.repeat(500), value: 1 }, { detector: 'ok', value: Number.NaN }, 'junk'] });
+  const { indicators: h } = await rollupOf([hostile]);
+  assert.equal(h[0]!.evidence, '');
+});

@@ -22,6 +22,7 @@ export const CSV_COLUMNS = [
   'clients',
   'samples',
   'tool',
+  'evidence',
 ] as const;
 
 const FORMULA_START = new Set(['=', '+', '-', '@', '\t', '\r']);
@@ -53,6 +54,7 @@ export function toCsv(indicators: readonly DomainIndicator[]): string {
       i.clients.join(' '),
       i.samples.join(' '),
       i.tool ?? '',
+      i.evidence,
     ]);
   }
   return rows.map((row) => row.map(csvField).join(',') + '\r\n').join('');

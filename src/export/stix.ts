@@ -83,7 +83,7 @@ export function toStix(indicators: readonly DomainIndicator[], options: StixOpti
       description:
         `tunnelwatch raised ${i.alerts} alert${i.alerts === 1 ? '' : 's'} (${rules}) for this registered domain, ` +
         `with up to ${i.maxDistinctSubdomains} distinct subdomains in one window, from ${i.clientCount} ` +
-        `client${i.clientCount === 1 ? '' : 's'}${i.tool === undefined ? '' : `; tool: ${i.tool}`}.`,
+        `client${i.clientCount === 1 ? '' : 's'}${i.tool === undefined ? '' : `; tool: ${i.tool}`}${i.evidence === '' ? '' : `; evidence: ${i.evidence}`}.`,
       indicator_types: ['malicious-activity'],
       labels: ['malicious-activity', 'dns-tunneling'],
       pattern: `[domain-name:value = ${stixString(i.domain)}]`,

@@ -49,8 +49,13 @@ export interface DomainIndicator {
   clientCount: number;
   /** A few example query names (presentation form, as logged; hostile). */
   samples: string[];
-  /** The tunnelling tool, when a detector names one (`tunnelwatch.tool`); absent for now. */
+  /** The tunnelling tool, when a signature named one (`tunnelwatch.tool`). */
   tool?: string;
+  /**
+   * The evidence of the domain's strongest scored alert (`tunnelwatch.evidence`), as
+   * `detector=value` terms, strongest first; empty for alerts without evidence.
+   */
+  evidence: string;
   score: number;
   /** lastSeen + TTL (epoch ms). */
   expires: number;
@@ -100,6 +105,22 @@ const MAX_TOOL_CHARS = 128;
 const MAX_RATIO = 20;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
 
+/** Longest evidence summary kept: the terms are few, but an alert line is attacker-reachable input. */
+const MAX_EVIDENCE_CHARS = 300;
+
+/** `detector=value` for each well-formed term, in the alert's order (strongest first). */
+function evidenceSummary(raw: unknown): string {
+  if (!Array.isArray(raw)) return '';
+  const terms: string[] = [];
+  for (const e of raw) {
+    if (!isObject(e) || typeof e.detector !== 'string' || typeof e.value !== 'number' || !Number.isFinite(e.value)) continue;
+    if (e.detector.length === 0 || e.detector.length > 40) continue;
+    terms.push(`${e.detector}=${e.value}`);
+  }
+  const text = terms.join(' ');
+  return text.length <= MAX_EVIDENCE_CHARS ? text : text.slice(0, MAX_EVIDENCE_CHARS);
+}
+
 /** The documented score (see the module comment). */
 export function indicatorScore(maxRatio: number, alerts: number): number {
   const r = Number.isFinite(maxRatio) ? Math.min(Math.max(maxRatio, 0), MAX_RATIO) : 0;
@@ -120,6 +141,9 @@ interface Accumulator {
   clients: Map<string, number>;
   samples: string[];
   tool: string | undefined;
+  /** Score and evidence terms of the strongest scored alert so far. */
+  bestScore: number;
+  evidence: string;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -224,6 +248,8 @@ export class IndicatorRollup {
         clients: new Map(),
         samples: [],
         tool: undefined,
+        bestScore: -1,
+        evidence: '',
       };
       this.byDomain.set(domain, acc);
     }
@@ -255,6 +281,10 @@ export class IndicatorRollup {
     }
     const tool = field(doc, 'tunnelwatch', 'tool');
     if (acc.tool === undefined && typeof tool === 'string' && tool.length > 0 && tool.length <= MAX_TOOL_CHARS) acc.tool = tool;
+    if (typeof score === 'number' && Number.isFinite(score) && score > acc.bestScore) {
+      acc.bestScore = score;
+      acc.evidence = evidenceSummary(field(doc, 'tunnelwatch', 'evidence'));
+    }
     return null;
   }
 
@@ -284,6 +314,7 @@ export class IndicatorRollup {
         samples: [...acc.samples],
         score: indicatorScore(acc.maxRatio, acc.alerts),
         expires,
+        evidence: acc.evidence,
       };
       if (acc.tool !== undefined) indicator.tool = acc.tool;
       indicators.push(indicator);
