@@ -260,9 +260,9 @@ async function runTunnelwatch(method: RssMethod, log: LogInfo, workers: number):
     alerts: alerts.length,
     domains: [...domains],
     note:
-      'full pipeline: BIND parse with validation, PSL registered-domain split, 10m/5m windows with 60 s watermark, ' +
-      'exact distinct subdomains per (window, domain) with per-client counts inside (the per-client rule is off by default), ' +
-      'alert at the crossing with cool-down, quarantine file' +
+      'full pipeline with the default detection suite: BIND parse with validation, PSL registered-domain split, ' +
+      '10m/5m windows of every query plus 1h/24h windows of suspicious ones, 60 s watermark, per-query features, tool signatures, ' +
+      'benign classes, client profiles, the evidence score with its alert at the crossing and cool-down, quarantine file' +
       (workers === 1 ? '; one thread' : `; ${workers} worker threads by registered-domain partition + the reading/routing main thread`),
   };
   if (!m.ok) row.failed = `exit ${m.exit}: ${m.stderr.trim().split('\n').slice(-3).join(' | ')}`;
@@ -507,6 +507,7 @@ function formatStages(): Stage[] {
   corpora.push({ format: 'suricata-eve', label: 'Suricata EVE (fixture)', lines: fixture('suricata/eve-dns-v2.json') });
   corpora.push({ format: 'dnsmasq', label: 'dnsmasq (fixture)', lines: fixture('dnsmasq/dnsmasq-2.90-extra.log') });
   corpora.push({ format: 'unbound', label: 'unbound (fixture)', lines: fixture('unbound/unbound-1.17-ascii.log') });
+  corpora.push({ format: 'windows-dns', label: 'Windows DNS (fixture)', lines: fixture('windows-dns/debug.log') });
   const stages: Stage[] = [];
   let sink = 0;
   for (const c of corpora) {
