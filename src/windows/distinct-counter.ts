@@ -74,6 +74,31 @@ export class DistinctCounter {
     return c;
   }
 
+  /**
+   * Adds everything `other` counted: the union of two partitions' counts (register-wise max when
+   * either is a sketch, so the estimate is that of one counter that saw both streams).
+   */
+  merge(other: DistinctCounter): void {
+    if (other.registers === null) {
+      if (other.first !== null) this.add(other.first);
+      if (other.exact !== null) for (const v of other.exact) this.add(v);
+      return;
+    }
+    if (this.registers === null) {
+      const values = this.exact ?? (this.first === null ? [] : [this.first]);
+      this.samplesKept = this.samples(16);
+      this.registers = new Uint8Array(M);
+      for (const v of values) this.addToSketch(v);
+      this.exact = null;
+      this.first = null;
+    }
+    const regs = this.registers;
+    const theirs = other.registers;
+    for (let i = 0; i < M; i++) if (theirs[i]! > regs[i]!) regs[i] = theirs[i]!;
+    this.estimateCache = -1;
+    for (const v of other.samplesKept) if (this.samplesKept.length < 16 && !this.samplesKept.includes(v)) this.samplesKept.push(v);
+  }
+
   get size(): number {
     if (this.exact !== null) return this.exact.size;
     if (this.registers === null) return this.first === null ? 0 : 1;
