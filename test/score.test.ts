@@ -237,3 +237,34 @@ test('where the source gives answer codes, unique names answered NXDOMAIN add th
   // The extra evidence brings the crossing earlier (or at the same query, never later).
   assert.ok(nx.time <= plain.time);
 });
+
+test('tool attribution: a medium-confidence shape names the tool only when most of the names have it', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { fixturePath } = await import('./helpers.js');
+  const { SignatureMatcher } = await import('../src/signatures/matcher.js');
+  const { loadSignatureRules } = await import('../src/signatures/load.js');
+  const matcher = new SignatureMatcher(loadSignatureRules());
+  // A generic base32 TXT tunnel: now and then a label fits iodine's data shape (hex first character, no 6 or 7).
+  const rng = seededRandom(31);
+  const events: DnsEvent[] = [];
+  let fits = 0;
+  for (let i = 0; i < 40; i++) {
+    const alphabet = i % 10 === 3 ? 'abcdefghijklmnopqrstuvwxyz012345' : 'abcdefghijklmnopqrstuvwxyz234567';
+    let label = i % 10 === 3 ? 'c' : 'q';
+    for (let k = 0; k < 50; k++) label += alphabet[Math.floor(rng() * 32)];
+    const e = ev(T0 + i * 1000, '10.8.8.8', `${label}.t.files-sync.net`, 'TXT');
+    if (matcher.match(e)?.ruleId === 'iodine-data') fits++;
+    events.push(e);
+  }
+  assert.ok(fits >= 3, `some names fit iodine's data shape (${fits})`);
+  const generic = run(events).alerts[0]!;
+  assert.equal(generic.tool, undefined, generic.reason);
+  // Real iodine 0.7.0 data packets (no handshake in view): nearly every name has the shape.
+  const data = readFileSync(fixturePath('tools/iodine-0.7.0-TXT.tsv'), 'utf8')
+    .split('\n')
+    .map((l) => l.split('\t')[1] ?? '')
+    .filter((n) => /^[0-9a-f]/.test(n) && n.length > 60);
+  assert.ok(data.length >= 8, String(data.length));
+  const iodine = run(data.map((n, i) => ev(T0 + i * 1000, '10.8.8.9', n, 'TXT'))).alerts[0]!;
+  assert.equal(iodine.tool, 'iodine', iodine.reason);
+});

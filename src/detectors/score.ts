@@ -103,7 +103,7 @@ export class ScoreRule {
     const samples = tally.encodedSamples.length > 0 ? tally.encodedSamples.slice(0, o.samples) : window.samples(o.samples);
     const preview = tally.encodedSamples.length > 0 ? decodedPreview(tally.encodedSamples) : null;
     const severity = severityOf(score);
-    const tool = tally.signature?.tool;
+    const tool = tally.tool;
     const terms = items.map((e) => `${e.detector} ${e.value} (${e.points} of ${e.weight})`).join(', ');
     const alert: Alert = {
       id: alertId(o.name, window.registeredDomain, window.spec.name, window.start),

@@ -28,6 +28,8 @@ export class EvidenceTally {
   signatureHits = 0;
   /** The strongest signature seen (first of equals). */
   signature: SignatureMatch | null = null;
+  /** Queries each tool's signatures matched: a medium-confidence shape names a tool only when most queries have it. */
+  readonly hitsByTool = new Map<string, number>();
   readonly encodedSamples: string[] = [];
 
   /** `subdomain` in its original case where the source kept it (base64 needs it for the preview). */
@@ -56,8 +58,24 @@ export class EvidenceTally {
     const s = facts.signature;
     if (s !== null) {
       this.signatureHits++;
+      this.hitsByTool.set(s.tool, (this.hitsByTool.get(s.tool) ?? 0) + 1);
       if (this.signature === null || CONFIDENCE_RANK[s.confidence] > CONFIDENCE_RANK[this.signature.confidence]) this.signature = s;
     }
+  }
+
+  /**
+   * The tool the window's queries point to: a high-confidence signature names it at once; a
+   * medium one only when that tool's shapes are at least half of the scored names (a random
+   * base32 tunnel fits iodine's data shape now and then, a real iodine session nearly always).
+   */
+  get tool(): string | undefined {
+    const s = this.signature;
+    if (s === null) return undefined;
+    if (s.confidence === 'high') return s.tool;
+    let best: string | undefined;
+    let most = 0;
+    for (const [tool, hits] of this.hitsByTool) if (hits > most) [best, most] = [tool, hits];
+    return most >= 3 && most >= this.scored / 2 ? best : undefined;
   }
 
   get encodedShare(): number {
