@@ -39,7 +39,7 @@ async function runUntil(args: string[], cwd: string, ready: () => boolean, what:
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
   try {
-    await waitFor(ready, what, 30_000, 50);
+    await waitFor(ready, what, 90_000, 50);
   } finally {
     child.kill('SIGTERM');
   }
