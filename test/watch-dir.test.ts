@@ -80,3 +80,32 @@ test('watched directory: each new file read once, oldest first; after a restart 
     assert.match(second, /lines read\s+520\b/, 'counts go on from the checkpoint: 460 + 60');
     assert.deepEqual(alertDomains(alerts), ['sync-files.net', 'cloud-notes.io'], 'each alert once');
   }));
+
+test('--follow with --state-dir: a restart goes on after the last line read, also when the log was rotated while it was down', () =>
+  withTmpDir(async (dir) => {
+    const { renameSync, appendFileSync } = await import('node:fs');
+    const log = join(dir, 'query.log');
+    const config = join(dir, 'tw.json');
+    writeFileSync(config, JSON.stringify({ input: { pollInterval: '100ms' } }));
+    const alerts = join(dir, 'alerts.jsonl');
+    const args = ['--config', config, '--follow', log, '--state-dir', join(dir, 'state'), '--alerts', alerts, '--quarantine', join(dir, 'q.jsonl')];
+    const rng = seededRandom(23);
+    writeFileSync(log, lines('example.org', 200, T0, rng, false));
+    appendFileSync(log, lines('sync-files.net', 60, T0 + 100_000, rng, true));
+    const first = await runUntil(args, dir, () => alertDomains(alerts).includes('sync-files.net'), 'the first alert');
+    assert.match(first, /lines read\s+260\b/);
+
+    // Appended while it was down: read on from the saved offset, nothing twice.
+    appendFileSync(log, lines('example.org', 100, T0 + 200_000, rng, false));
+    appendFileSync(log, lines('cloud-notes.io', 60, T0 + 300_000, rng, true));
+    const second = await runUntil(args, dir, () => alertDomains(alerts).includes('cloud-notes.io'), 'the second alert');
+    assert.match(second, /lines read\s+420\b/);
+
+    // Rotated while it was down: the new file is read from its start.
+    renameSync(log, `${log}.1`);
+    writeFileSync(log, lines('media-relay.net', 60, T0 + 400_000, rng, true));
+    const third = await runUntil(args, dir, () => alertDomains(alerts).includes('media-relay.net'), 'the third alert');
+    assert.match(third, /rotated while tunnelwatch was stopped/);
+    assert.match(third, /lines read\s+480\b/);
+    assert.deepEqual(alertDomains(alerts), ['sync-files.net', 'cloud-notes.io', 'media-relay.net'], 'each alert once');
+  }));
