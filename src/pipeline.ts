@@ -57,7 +57,8 @@ export class Pipeline {
     const data = chunk.data;
     const parser = this.parser;
     const engine = this.engine;
-    const source = cursor.name;
+    // A merged live source (several listeners) names each chunk's listener.
+    const source = chunk.stream ?? cursor.name;
     let start = 0;
     let lineNo = cursor.lines;
     while (start < data.length) {

@@ -32,7 +32,7 @@ interface DetectCliOptions {
   window?: string[];
   threshold?: number;
   workers?: number;
-  listenSyslog?: string;
+  listenSyslog?: string[];
   listenDnstap?: string[];
   webhook?: string;
   syslog?: string;
@@ -87,7 +87,7 @@ export function resolveDetectConfig(o: DetectCliOptions): Config {
   if (o.pattern !== undefined) raw.input.watchPattern = o.pattern;
   if (o.maxStateMb !== undefined) raw.state.maxStateMb = o.maxStateMb;
   if (o.checkpointInterval !== undefined) raw.state.checkpointInterval = o.checkpointInterval;
-  if (o.listenSyslog !== undefined) raw.input.listenSyslog = [o.listenSyslog];
+  if (o.listenSyslog !== undefined) raw.input.listenSyslog = o.listenSyslog;
   if (o.listenDnstap !== undefined && o.listenDnstap.length > 0) raw.input.listenDnstap = o.listenDnstap;
   if (o.webhook !== undefined) raw.output.webhook = o.webhook;
   if (o.syslog !== undefined) raw.output.syslog = o.syslog;
@@ -146,7 +146,7 @@ Try:  tunnelwatch demo                                  simulate a log with tunn
     .option('--lateness <duration>', 'allowed lateness behind the newest event time (default 60s)')
     .option('--window <length/slide>', 'window spec, repeatable (default 10m/5m); rules use the first', collect)
     .option('--threshold <n>', 'distinct-subdomain threshold: of every distinct-subdomain rule and of the score\'s distinct-subdomain term (default 180)', intArg('--threshold', 1))
-    .option('--listen-syslog <url>', 'receive log lines as syslog messages instead of files: udp://HOST:PORT or tcp://HOST:PORT')
+    .option('--listen-syslog <url>', 'receive log lines as syslog messages instead of files: udp://HOST:PORT or tcp://HOST:PORT (repeatable: UDP and TCP at once)', collect)
     .option('--listen-dnstap <endpoint>', 'receive dnstap (Frame Streams) from a DNS server instead of files: unix:/path/to/socket or tcp:HOST:PORT, repeatable', collect)
     .option('--webhook <url>', 'also POST alerts in batches to this http(s) URL (retried; spilled to disk while down)')
     .option('--syslog <url>', 'also send alerts as RFC 5424 syslog: udp://, tcp:// or tls://HOST:PORT (?ca=PEM-FILE), ?format=cef for CEF')

@@ -74,3 +74,45 @@ test('bad network endpoints are usage errors (exit 2) that name the flag', () =>
       assert.ok(r.stderr.includes(flag), r.stderr);
     }
   }));
+
+test('--listen-syslog twice: UDP and TCP listeners at once, each line positioned by the listener it came in on', { timeout: 120_000 }, () =>
+  withTmpDir(async (dir) => {
+    const { connect } = await import('node:net');
+    const { readFileSync } = await import('node:fs');
+    const udpPort = 20_000 + Math.floor(Math.random() * 20_000);
+    const tcpPort = udpPort + 1;
+    const child = spawn(
+      process.execPath,
+      [CLI, 'detect', '--listen-syslog', `udp://127.0.0.1:${udpPort}`, '--listen-syslog', `tcp://127.0.0.1:${tcpPort}`, '--alerts', `${dir}/a.jsonl`, '--quarantine', `${dir}/q.jsonl`],
+      { cwd: dir },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const udp = createSocket('udp4');
+    try {
+      const query = '<30>Nov 22 03:00:00 ns1 named[7]: 22-Nov-2026 03:00:00.000 queries: info: client @0x1 10.1.1.1#5353 (www.example.com): query: www.example.com IN A + (10.0.0.53)';
+      // TCP: connect once it listens, send a query and a line that is not one (quarantined, with its listener named).
+      const sendTcp = (): Promise<boolean> =>
+        new Promise((resolve) => {
+          const socket = connect(tcpPort, '127.0.0.1');
+          socket.on('connect', () => socket.end(`${query}\n<30>Nov 22 03:00:01 ns1 named[7]: not a query line at all\n`, () => resolve(true)));
+          socket.on('error', () => resolve(false));
+        });
+      const deadline = Date.now() + 30_000;
+      while (!(await sendTcp())) {
+        assert.ok(Date.now() < deadline, `the TCP listener never came up: ${stderr}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      for (let k = 0; k < 20; k++) udp.send(query, udpPort, '127.0.0.1');
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+    } finally {
+      child.kill('SIGTERM');
+      udp.close();
+    }
+    assert.equal(await exited, 0, stderr);
+    const parsed = Number(/parsed\s+(\d+)/.exec(stderr)?.[1] ?? -1);
+    assert.ok(parsed >= 2, `lines from both listeners: ${stderr}`);
+    const quarantined = readFileSync(`${dir}/q.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { source: string });
+    assert.ok(quarantined.some((q) => q.source.includes('tcp') && q.source.includes(String(tcpPort))), JSON.stringify(quarantined));
+  }));

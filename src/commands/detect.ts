@@ -16,6 +16,7 @@ import { ParquetAggregateSink } from '../sinks/parquet-aggregates.js';
 import { FileSource, StdinSource } from '../sources/file.js';
 import { FollowSource } from '../sources/follow.js';
 import { DirectoryWatcher } from '../sources/directory.js';
+import { MergedSource } from '../sources/merged.js';
 import { SyslogSource } from '../sources/syslog.js';
 import { DnstapListener, parseDnstapEndpoint, type ConnectionStats } from '../sources/dnstap-listener.js';
 import { SyslogAlertSink } from '../sinks/syslog-sink.js';
@@ -303,9 +304,9 @@ function makeSources(inputs: string[], config: Config, log: (text: string) => vo
     return [new DnstapListener({ endpoints: dnstap.map(parseDnstapEndpoint), onConnectionClosed })];
   }
   const listen = config.input.listenSyslog;
-  if (listen.length > 1) throw new TunnelwatchError('TW_USAGE', '--listen-syslog: one listener per run for now');
-  if (listen.length === 1 && inputs.length > 0) throw new TunnelwatchError('TW_USAGE', '--listen-syslog reads from the network: give no input files with it');
+  if (listen.length > 0 && inputs.length > 0) throw new TunnelwatchError('TW_USAGE', '--listen-syslog reads from the network: give no input files with it');
   if (listen.length === 1) return [new SyslogSource(endpoint(listen[0]!, '--listen-syslog'))];
+  if (listen.length > 1) return [new MergedSource(listen.map((url) => new SyslogSource(endpoint(url, '--listen-syslog'))))];
   const list = inputs.length === 0 ? (config.input.watchDir !== undefined ? [] : ['-']) : inputs;
   if (config.input.follow && list.includes('-')) throw new TunnelwatchError('TW_USAGE', '--follow needs file paths, not stdin');
   return list.map((path) => {
