@@ -3,7 +3,7 @@
  * statuses: 0 ok, 1 internal error, 2 usage, 3 configuration, 4 input,
  * 5 output (see src/errors.ts).
  */
-import { homedir } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfigFile, validateConfig } from './config/load.js';
@@ -150,7 +150,11 @@ Try:  tunnelwatch demo                                  simulate a log with tunn
     .option('--listen-dnstap <endpoint>', 'receive dnstap (Frame Streams) from a DNS server instead of files: unix:/path/to/socket or tcp:HOST:PORT, repeatable', collect)
     .option('--webhook <url>', 'also POST alerts in batches to this http(s) URL (retried; spilled to disk while down)')
     .option('--syslog <url>', 'also send alerts as RFC 5424 syslog: udp://, tcp:// or tls://HOST:PORT (?ca=PEM-FILE), ?format=cef for CEF')
-    .option('--workers <n>', 'detection worker threads, each owning a partition of registered domains (default 1: all in the main thread)', intArg('--workers', 1))
+    .option(
+      '--workers <n>',
+      'detection threads, each owning a partition of registered domains (default 1: all in the main thread; auto: one per core, at most 16)',
+      (value: string) => (value === 'auto' ? Math.min(16, Math.max(1, availableParallelism())) : intArg('--workers', 1)(value)),
+    )
     .option('--watch-dir <dir>', 'read new log files as they appear in this directory, each once (remembered across restarts with --state-dir)')
     .option('--pattern <glob>', 'with --watch-dir: file names to take, e.g. "query.log.*" (default *)')
     .option('--state-dir <dir>', 'checkpoint here; run again with the same directory to resume where the last run stopped (or was killed), alerts neither lost nor repeated')

@@ -188,3 +188,20 @@ test('--store without a file uses the data directory ($XDG_DATA_HOME/tunnelwatch
     assert.equal(query.status, 0, query.stderr);
     assert.match(query.stdout, /^"n"\r?\n"[1-9]/);
   }));
+
+test('--workers auto runs one partition per core (at most 16) and finds what one thread finds', () =>
+  withTmpDir((cwd) => {
+    const log = spawnSync(process.execPath, [CLI, 'simulate', '--duration', '20m', '--rate', '300'], { cwd, encoding: 'utf8' });
+    writeFileSync(join(cwd, 'q.log'), log.stdout);
+    const one = run(['detect', 'q.log', '--alerts', 'one.jsonl'], { cwd });
+    const auto = run(['detect', 'q.log', '--workers', 'auto', '--alerts', 'auto.jsonl'], { cwd });
+    assert.equal(one.status, 0, outputs(one));
+    assert.equal(auto.status, 0, outputs(auto));
+    const domains = (f: string): string[] =>
+      readFileSync(join(cwd, f), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { dns: { question: { registered_domain: string } } }).dns.question.registered_domain)
+        .sort();
+    assert.deepEqual(domains('auto.jsonl'), domains('one.jsonl'));
+  }));
