@@ -112,10 +112,10 @@ export class DetectionEngine {
 
   constructor(config: Config, private readonly outputs: EngineOutputs, classifiers: QueryClassifiers = classifiersFor(config)) {
     this.latenessMs = parseDuration(config.watermark.lateness);
-    this.memory = new MemoryGuard(config.state.maxStateMb * 1_048_576);
+    this.memory = new MemoryGuard(config.state.maxStateMb * 1_048_576, config.runtime.workers);
     const co = config.scoring.clientOutliers;
     // Profiles take at most a tenth of the memory budget (half for the bucket, half for histories).
-    const budget = config.state.maxStateMb * 1_048_576;
+    const budget = (config.state.maxStateMb * 1_048_576) / config.runtime.workers;
     const maxClients = budget > 0 ? Math.min(co.maxClients, Math.max(1000, Math.floor((budget * 0.05) / CLIENT_BYTES))) : co.maxClients;
     this.profiles = new ClientProfiles({ ...co, maxClients, bucketMs: parseDuration(co.bucket), forgetAfterBuckets: Math.ceil(86_400_000 / parseDuration(co.bucket)) });
     const specsByName = new Map<string, { spec: WindowSpec; suspiciousOnly: boolean }>();

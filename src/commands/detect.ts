@@ -152,7 +152,8 @@ export async function runDetect(options: DetectOptions): Promise<DetectSummary> 
     // Binary record formats are decoded in one thread (their records are not lines to route).
     const parallel = resolved.runtime.workers > 1 && !isRecordFormat(resolved.input.format);
     if (parallel) return new ParallelProcessor(resolved, outputs, resolved.runtime.workers);
-    const local = new InProcessProcessor(resolved, outputs);
+    // One engine in this thread holds all the state (a record format falls back to it).
+    const local = new InProcessProcessor({ ...resolved, runtime: { ...resolved.runtime, workers: 1 } }, outputs);
     if (resumed !== null) local.restore(resumed.processor);
     return local;
   };

@@ -40,10 +40,8 @@ export class ParallelProcessor implements Processor {
   /** Partition 0, in this thread. */
   private readonly local: InProcessProcessor;
 
-  constructor(whole: Config, private readonly outputs: ProcessorOutputs, count: number, private readonly maxInFlight = 4) {
-    // Each partition's engine keeps its share of the memory budget. (Client profiles are per
-    // partition too: each sees only the queries for its own domains.)
-    const config: Config = { ...whole, state: { ...whole.state, maxStateMb: whole.state.maxStateMb / count } };
+  constructor(config: Config, private readonly outputs: ProcessorOutputs, count: number, private readonly maxInFlight = 4) {
+    // Each partition's engine keeps its share of the state budget (runtime.workers partitions).
     this.router = createParser(config);
     this.owners = ownerTable(count);
     this.local = new InProcessProcessor(config, outputs);

@@ -36,11 +36,15 @@ export class MemoryGuard {
   /** Full collections forced because resident memory neared the budget. */
   collections = 0;
 
-  constructor(private readonly budgetBytes: number) {}
+  /**
+   * `budgetBytes` is the whole process's; with `partitions` engines in one process (parallel
+   * workers) each keeps its share of the state, while resident memory is the process's, whole.
+   */
+  constructor(private readonly budgetBytes: number, private readonly partitions = 1) {}
 
-  /** Bytes of (estimated) window state allowed now. */
+  /** Bytes of (estimated) window state this engine may hold now. */
   get stateLimit(): number {
-    return this.budgetBytes * this.share;
+    return (this.budgetBytes * this.share) / this.partitions;
   }
 
   /** Called every few thousand events. */
