@@ -74,7 +74,7 @@ test('antivirus and reputation lookups: hashes of known lengths under vendor zon
 });
 
 test('CDN and cloud hosts: the zone and the provider’s naming', () => {
-  for (const name of ['e6858.dsce9.akamaiedge.net', 'a1864.gi3.akamai.net', 'd32d2sytd7gh6k.cloudfront.net', 'moloco.map.fastly.net', 'j.sni.global.fastly.net', 'privacycollector-production-457481513.us-east-1.elb.amazonaws.com', 'dualstack.api-1234567890.eu-west-1.elb.amazonaws.com', 'iecvlistfd-g9adcnhhakgydwg8.b02.azurefd.net', 'aadcdn-msft.azureedge.net', 'alicdn.com.edgekey.net', 'microsoft.com.edgesuite.net', 'bing.com.trafficmanager.net']) {
+  for (const name of ['e6858.dsce9.akamaiedge.net', 'a1864.gi3.akamai.net', 'd32d2sytd7gh6k.cloudfront.net', 'moloco.map.fastly.net', 'j.sni.global.fastly.net', 'privacycollector-production-457481513.us-east-1.elb.amazonaws.com', 'dualstack.api-1234567890.eu-west-1.elb.amazonaws.com', 'iecvlistfd-g9adcnhhakgydwg8.b02.azurefd.net', 'aadcdn-msft.azureedge.net', 'alicdn.com.edgekey.net', 'microsoft.com.edgesuite.net', 'bing.com.trafficmanager.net', '00dd9f942231b2012112cd2f5aca3ee4.clo.footprintdns.com']) {
     assert.equal(classOf(name), 'cdn', name);
   }
 });
@@ -224,6 +224,9 @@ test('tunnels that borrow a benign zone’s name but not its structure are not b
     [`e6858.${b32.slice(0, 24)}.akamaiedge.net`, 'A'],
     [`${b32.slice(0, 40)}.map.fastly.net`, 'A'],
     [`0a549670c3664ad7a7612cf8e7d9ab3c.edgekey.net`, 'A'],
+    [`${b32.slice(0, 32)}.clo.footprintdns.com`, 'A'], // not hex
+    ['00dd9f942231b2012112cd2f5aca3ee4ff.clo.footprintdns.com', 'A'], // 34 hex digits
+    ['00dd9f942231b2012112cd2f5aca3ee4.clo.x.footprintdns.com', 'A'], // an extra label
     [`${b32.slice(0, 30)}.com.corp.example.com`, 'A', 'NXDOMAIN'],
     [`${b32.slice(0, 30)}`, 'A', 'NXDOMAIN'], // a single label, but not 7-15 letters
   ];

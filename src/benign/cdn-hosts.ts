@@ -11,6 +11,8 @@
  *                        (azurefd.net: <endpoint>[-<13–16 id>][.<letter><2 digits>])
  *   fastly               moloco.map, j.sni.global, shared.global, ssl   (fastly.net service maps)
  *   aws-elb              name-457481513.us-east-1    (elb.amazonaws.com: [dualstack.]<name ≤ 32>-<id>.<region>)
+ *   hex-probe            00dd9f942231b2012112cd2f5aca3ee4.clo   (footprintdns.com: Microsoft 365
+ *                        network measurement, a 32-hex-digit probe id and a short service label)
  *   customer-hostname    alicdn.com, servedby.flashtalking.com-v1   (edgekey.net, edgesuite.net,
  *                        akadns.net, trafficmanager.net, azureedge.net: a customer's own host
  *                        name, 1–10 word-like labels)
@@ -20,7 +22,7 @@
  */
 import { isWordLikeLabel, type LabelRun } from './shapes.js';
 
-export const CDN_HOST_PATTERNS = ['akamai-edge', 'akamai-net', 'cloudfront', 'azure-front-door', 'fastly', 'aws-elb', 'customer-hostname'] as const;
+export const CDN_HOST_PATTERNS = ['akamai-edge', 'akamai-net', 'cloudfront', 'azure-front-door', 'fastly', 'aws-elb', 'hex-probe', 'customer-hostname'] as const;
 export type CdnHostPattern = (typeof CDN_HOST_PATTERNS)[number];
 
 function len(r: LabelRun, k: number): number {
@@ -141,6 +143,14 @@ export function cdnHostFits(pattern: CdnHostPattern, r: LabelRun): boolean {
       }
       for (let i = h + 1; i < r.spans.end[first]!; i++) if (!isDigit(r.name.charCodeAt(i))) return false;
       return true;
+    }
+    case 'hex-probe': {
+      if (count !== 2 || len(r, f) !== 32 || len(r, f + 1) < 1 || len(r, f + 1) > 4) return false;
+      for (let i = r.spans.start[f]!; i < r.spans.end[f]!; i++) {
+        const c = r.name.charCodeAt(i);
+        if (!(isDigit(c) || (c >= 0x61 && c <= 0x66))) return false;
+      }
+      return wordLike(r, f + 1);
     }
     case 'customer-hostname': {
       if (count > 10) return false;
