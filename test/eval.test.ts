@@ -44,3 +44,19 @@ test('scoring against ground truth: detected, reach, time to alert, false alerts
   assert.equal(slowC!.reachable, false);
   assert.equal(classic.falseAlerts, 0);
 });
+
+test('eval on the lab run of the real tools: every session alerted, iodine and dns2tcp named within 10 s, nothing else alerted', async () => {
+  const { scoreLab } = await import('../src/commands/eval-lab.js');
+  const lab = await scoreLab(validateConfig({}));
+  assert.ok(lab !== null, 'test/fixtures/lab is in the checkout');
+  assert.ok(lab.sessions.length >= 7, String(lab.sessions.length));
+  for (const s of lab.sessions) {
+    assert.equal(s.alerted, true, s.session);
+    if (s.tool === 'iodine' || s.tool === 'dns2tcp') {
+      assert.equal(s.toolNamed, s.tool, s.session);
+      assert.ok(s.secondsToAlert !== null && s.secondsToAlert <= 10, `${s.session}: ${s.secondsToAlert}`);
+    }
+  }
+  assert.equal(lab.falseAlerts, 0);
+  assert.ok(lab.benignQueries > 0);
+});

@@ -8,6 +8,7 @@
  */
 import { validateConfig } from '../config/load.js';
 import { DEFAULT_START_MS, defaultSimulationOptions, type TunnelSpec } from '../simulate/simulator.js';
+import { scoreLab } from './eval-lab.js';
 import { scoreSimulation } from './scoring.js';
 
 const MINUTE = 60_000;
@@ -45,6 +46,18 @@ export async function runEval(options: { seed: number; log?: (text: string) => v
     ].join('  ');
   });
   const perMillion = (score.falseAlerts / Math.max(score.benignQueries, 1)) * 1e6;
+  const lab = await scoreLab(validateConfig({}));
+  const labRows =
+    lab === null
+      ? ['(no lab fixtures here: test/fixtures/lab/ comes with a checkout of the repository)']
+      : [
+          `${'real tool (lab run, test/fixtures/lab)'.padEnd(38)}  ${'type'.padEnd(6)}  ${'alerted'.padEnd(8)}  ${'tool named'.padEnd(10)}  ${'s to alert'.padStart(10)}`,
+          ...lab.sessions.map(
+            (s) =>
+              `${`${s.tool} ${s.session}`.padEnd(38)}  ${s.queryType.padEnd(6)}  ${(s.alerted ? 'yes' : 'no').padEnd(8)}  ${(s.toolNamed ?? '-').padEnd(10)}  ${(s.secondsToAlert === null ? '-' : s.secondsToAlert.toFixed(1)).padStart(10)}`,
+          ),
+          `benign lab traffic: ${lab.benignQueries} queries; false alerts in all lab scenarios: ${lab.falseAlerts}`,
+        ];
   return [
     `${'tunnel'.padEnd(26)}  ${'encoding'.padEnd(12)}  ${'q/min'.padStart(6)}  ${'queries'.padStart(7)}  ${'alerted'.padEnd(8)}  ${'s to alert'.padStart(9)}`,
     ...rows,
@@ -56,6 +69,8 @@ export async function runEval(options: { seed: number; log?: (text: string) => v
     ),
     '',
     `benign queries ${score.benignQueries}, false alerts ${score.falseAlerts} (${perMillion.toFixed(2)} per million)`,
+    '',
+    ...labRows,
     '',
   ].join('\n');
 }
