@@ -296,8 +296,8 @@ export class DetectionEngine {
   /** The engine's whole state for a checkpoint; serialise it at once (live Maps, not copies). */
   snapshot(): EngineState {
     const rules = new Map<string, Map<string, number>>();
-    for (const spec of this.specs) for (const r of spec.rules) rules.set(r.options.name, r.snapshot());
-    if (this.scoreRule !== null) rules.set(this.scoreRule.options.name, this.scoreRule.snapshot());
+    for (const spec of this.specs) for (const r of spec.rules) rules.set(r.options.name, r.cooldowns.snapshot());
+    if (this.scoreRule !== null) rules.set(this.scoreRule.options.name, this.scoreRule.cooldowns.snapshot());
     return {
       counters: { ...this.counters },
       maxEventTime: this.maxEventTime,
@@ -316,9 +316,9 @@ export class DetectionEngine {
       const windows = state.windows.get(s.windows.spec.name);
       if (windows === undefined) throw new TunnelwatchError('TW_CONFIG', `the checkpoint has no window ${s.windows.spec.name}: the windows changed since it was taken`);
       s.windows.restore(windows);
-      for (const r of s.rules) r.restore(state.rules.get(r.options.name) ?? new Map());
+      for (const r of s.rules) r.cooldowns.restore(state.rules.get(r.options.name) ?? new Map());
     }
-    this.scoreRule?.restore(state.rules.get(this.scoreRule.options.name) ?? new Map());
+    this.scoreRule?.cooldowns.restore(state.rules.get(this.scoreRule.options.name) ?? new Map());
     this.profiles.restore(state.clientProfiles);
     Object.assign(this.counters, state.counters);
     this.maxEventTime = state.maxEventTime;
@@ -350,10 +350,10 @@ export class DetectionEngine {
       s.windows.closeThrough(watermark, this.closeWindow);
       if (s.windows.openWindows !== before) {
         this.counters.windowsClosed += before - s.windows.openWindows;
-        for (const r of s.rules) r.prune(watermark);
+        for (const r of s.rules) r.cooldowns.prune(watermark);
       }
     }
-    this.scoreRule?.prune(watermark);
+    this.scoreRule?.cooldowns.prune(watermark);
   }
 
   /** Whether the current event enters suspicious-only windows: a signature, or encoded data under a mostly-encoded domain. */

@@ -15,6 +15,7 @@ import type { DnsEvent } from '../event.js';
 import { extractFeatures, newQueryFeatures } from '../features/query-features.js';
 import { NEW_FOR_CLIENT, NEW_FOR_DOMAIN, type DomainWindow } from '../windows/windowed-domains.js';
 import type { WindowSpec } from '../windows/window-spec.js';
+import { Cooldowns } from './cooldown.js';
 
 export interface DistinctSubdomainsRuleOptions {
   name: string;
@@ -32,9 +33,12 @@ export type ClientAddress = (client: number) => string;
 
 export class DistinctSubdomainsRule {
   readonly type = 'distinct_subdomains';
-  private readonly lastAlert = new Map<string, number>();
+  /** Per key; the engine prunes and checkpoints it. */
+  readonly cooldowns: Cooldowns;
 
-  constructor(readonly options: DistinctSubdomainsRuleOptions, private readonly address: ClientAddress) {}
+  constructor(readonly options: DistinctSubdomainsRuleOptions, private readonly address: ClientAddress) {
+    this.cooldowns = new Cooldowns(options.cooldownMs);
+  }
 
   /** Returns the alert to emit, 'suppressed', or null when this event crossed nothing. */
   check(event: DnsEvent, window: DomainWindow, client: number, changed: number): Alert | 'suppressed' | null {
@@ -57,20 +61,6 @@ export class DistinctSubdomainsRule {
     return this.crossing(event, window, key, count, window.distinctExact, client);
   }
 
-  /** Cool-downs in force (key → event time of the last alert), for a checkpoint. */
-  snapshot(): Map<string, number> {
-    return this.lastAlert;
-  }
-
-  restore(lastAlert: Map<string, number>): void {
-    this.lastAlert.clear();
-    for (const [key, time] of lastAlert) this.lastAlert.set(key, time);
-  }
-
-  /** Forgets cool-downs that ended before `watermark`, keeping the table bounded by active keys. */
-  prune(watermark: number): void {
-    for (const [key, time] of this.lastAlert) if (time + this.options.cooldownMs < watermark) this.lastAlert.delete(key);
-  }
 
   private crossing(
     event: DnsEvent,
@@ -81,10 +71,7 @@ export class DistinctSubdomainsRule {
     client: number | undefined,
   ): Alert | 'suppressed' {
     window.alerted = true;
-    const last = this.lastAlert.get(key);
-    // abs(): a crossing in an overlapping window may arrive slightly out of event-time order.
-    if (last !== undefined && Math.abs(event.time - last) < this.options.cooldownMs) return 'suppressed';
-    this.lastAlert.set(key, event.time);
+    if (this.cooldowns.suppresses(key, event.time)) return 'suppressed';
     return this.buildAlert(event, window, key, count, exact, client);
   }
 

@@ -14,6 +14,7 @@ import { decodedPreview } from '../scoring/preview.js';
 import type { QueryFacts } from '../scoring/query-facts.js';
 import { EvidenceTally } from '../scoring/tally.js';
 import type { DomainWindow } from '../windows/windowed-domains.js';
+import { Cooldowns } from './cooldown.js';
 import { topClients, type ClientAddress } from './distinct-subdomains.js';
 
 export interface ScoreRuleOptions {
@@ -29,9 +30,12 @@ const SIGNATURE_HITS = { high: 1, medium: 3, low: 10 } as const;
 
 export class ScoreRule {
   readonly type = 'score';
-  private readonly lastAlert = new Map<string, number>();
+  /** Per key; the engine prunes and checkpoints it. */
+  readonly cooldowns: Cooldowns;
 
-  constructor(readonly options: ScoreRuleOptions, private readonly address: ClientAddress) {}
+  constructor(readonly options: ScoreRuleOptions, private readonly address: ClientAddress) {
+    this.cooldowns = new Cooldowns(options.cooldownMs);
+  }
 
   /**
    * Adds a query whose subdomain is new to `window` and returns the alert to emit, 'suppressed', or
@@ -47,27 +51,10 @@ export class ScoreRule {
     window.crossed |= this.options.bit;
     window.alerted = true;
     const key = window.registeredDomain;
-    const last = this.lastAlert.get(key);
-    // abs(): a crossing in an overlapping window may arrive slightly out of event-time order.
-    if (last !== undefined && Math.abs(event.time - last) < this.options.cooldownMs) return 'suppressed';
-    this.lastAlert.set(key, event.time);
+    if (this.cooldowns.suppresses(key, event.time)) return 'suppressed';
     return this.buildAlert(event, window, tally, items, score, facts);
   }
 
-  /** Cool-downs in force (key → event time of the last alert), for a checkpoint. */
-  snapshot(): Map<string, number> {
-    return this.lastAlert;
-  }
-
-  restore(lastAlert: Map<string, number>): void {
-    this.lastAlert.clear();
-    for (const [key, time] of lastAlert) this.lastAlert.set(key, time);
-  }
-
-  /** Forgets cool-downs that ended before `watermark`, keeping the table bounded by active keys. */
-  prune(watermark: number): void {
-    for (const [key, time] of this.lastAlert) if (time + this.options.cooldownMs < watermark) this.lastAlert.delete(key);
-  }
 
   /** The window's evidence terms that give points, strongest first. */
   evidence(tally: EvidenceTally, suspiciousOnly: boolean): Evidence[] {
