@@ -130,3 +130,21 @@ export function isHex(c: number): boolean {
   return isDigit(c) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
 }
 
+
+/** A DNS class number as BIND logs it (`IN`, `CH`, `HS`, `NONE`, `ANY`, else `CLASSn`). */
+export function classMnemonic(qclass: number): string {
+  switch (qclass) {
+    case 1:
+      return 'IN';
+    case 3:
+      return 'CH';
+    case 4:
+      return 'HS';
+    case 254:
+      return 'NONE';
+    case 255:
+      return 'ANY';
+    default:
+      return `CLASS${qclass}`;
+  }
+}

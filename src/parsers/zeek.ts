@@ -51,7 +51,7 @@ import { fillNameFacts } from '../domain/name-facts.js';
 import { HEADER_REASON, type LineParser, MAX_LINE_CHARS, nameRejection, Rejection } from './parser.js';
 import { compoundEnd, isJsonSpace, skipSpace, stringEnd } from './json-scan.js';
 import { TimestampReader, WallClock } from './timestamp.js';
-import { isAddress, isMnemonicText, isPort16 } from './tokens.js';
+import { classMnemonic, isAddress, isMnemonicText, isPort16 } from './tokens.js';
 
 const R = {
   empty: Rejection.of('empty', true),
@@ -224,22 +224,6 @@ const ZEEK_CLASSES = new Map([
 ]);
 const BIND_CLASSES = new Set(['IN', 'CH', 'HS', 'NONE', 'ANY']);
 
-function classOfNumber(n: number): string {
-  switch (n) {
-    case 1:
-      return 'IN';
-    case 3:
-      return 'CH';
-    case 4:
-      return 'HS';
-    case 254:
-      return 'NONE';
-    case 255:
-      return 'ANY';
-    default:
-      return `CLASS${n}`;
-  }
-}
 
 const RCODES = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED', 'YXDOMAIN', 'YXRRSET', 'NXRRSET', 'NOTAUTH', 'NOTZONE'];
 
@@ -272,11 +256,11 @@ class Vocabulary {
       let mapped = ZEEK_CLASSES.get(name) ?? (BIND_CLASSES.has(name) ? name : undefined);
       if (mapped === undefined) {
         const n = defaultNameNumber(name, 'qclass-');
-        if (n >= 0) mapped = classOfNumber(n);
+        if (n >= 0) mapped = classMnemonic(n);
       }
       if (mapped !== undefined) return remember(this.classes, name, mapped);
     }
-    if (num !== undefined) return isPort16(num) ? classOfNumber(num) : null;
+    if (num !== undefined) return isPort16(num) ? classMnemonic(num) : null;
     return name === undefined ? '' : null;
   }
 

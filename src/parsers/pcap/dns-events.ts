@@ -14,7 +14,8 @@ import { newEvent, type DnsEvent, type SourcePosition } from '../../event.js';
 import { nameRejection, type Rejection } from '../parser.js';
 import { PendingQueries } from '../pending-queries.js';
 import type { DecodedRecords } from '../record-decoder.js';
-import { className, decodeBody, FLAG_CD, FLAG_RD, newDnsHead, rcodeName, readHead, typeNumberName, type DnsBody } from './dns-message.js';
+import { decodeBody, FLAG_CD, FLAG_RD, newDnsHead, rcodeName, readHead, typeNumberName, type DnsBody } from './dns-message.js';
+import { classMnemonic } from '../tokens.js';
 import { PCAP } from './reasons.js';
 
 /** Where the message being mapped came from; the decoder fills it per packet. */
@@ -126,7 +127,7 @@ export class DnsEventMapper {
     const head = this.head;
     // mDNS uses the top bit of the class for "unicast response wanted" (RFC 6762 §5.4), not as class.
     const qclass = ctx.sourcePort === MDNS_PORT || ctx.destinationPort === MDNS_PORT ? head.qclass & 0x7fff : head.qclass;
-    const event = newEvent(ctx.time, clientIp, clientPort, className(qclass), typeNumberName(head.qtype), flags, serverIp, ctx.source, ctx.line, ctx.offset);
+    const event = newEvent(ctx.time, clientIp, clientPort, classMnemonic(qclass), typeNumberName(head.qtype), flags, serverIp, ctx.source, ctx.line, ctx.offset);
     const bad = nameRejection(fillNameFacts(event, head.qname, 0, head.qname.length));
     if (bad === null) return event;
     this.reject(ctx, bad);

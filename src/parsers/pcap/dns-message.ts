@@ -189,24 +189,6 @@ function typeName(text: string): string {
   return NEWER_TYPES[n] ?? `TYPE${n}`;
 }
 
-/** A class number as BIND logs it (`IN`, `CH`, `HS`, `NONE`, `ANY`, `CLASSn`). */
-export function className(qclass: number): string {
-  switch (qclass) {
-    case 1:
-      return 'IN';
-    case 3:
-      return 'CH';
-    case 4:
-      return 'HS';
-    case 254:
-      return 'NONE';
-    case 255:
-      return 'ANY';
-    default:
-      return `CLASS${qclass}`;
-  }
-}
-
 /** The rcode (4 header bits and, with EDNS, 8 more) as BIND and Zeek name it. */
 export function rcodeName(headerFlags: number, extended: number): string {
   const rcode = (extended << 4) | (headerFlags & 0x0f);
