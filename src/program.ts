@@ -1,7 +1,8 @@
 /**
  * The `tunnelwatch` command line: subcommands, flags and their help. Exit
  * statuses: 0 ok, 1 internal error, 2 usage, 3 configuration, 4 input,
- * 5 output (see src/errors.ts).
+ * 5 output (see src/errors.ts). Commands other than detect and export are loaded when run, so a
+ * detect run does not pay for DuckDB or the simulator at start-up.
  */
 import { availableParallelism, homedir } from 'node:os';
 import { join } from 'node:path';
@@ -10,12 +11,10 @@ import { loadConfigFile, validateConfig } from './config/load.js';
 import { configReference } from './config/reference.js';
 import { FORMATS } from './parsers/formats.js';
 import type { Config } from './config/schema.js';
-import { runDemo } from './commands/demo.js';
-import { runEval } from './commands/eval.js';
 import { runDetect } from './commands/detect.js';
-import { runQuery, runReport, type OutputFormat } from './commands/store-commands.js';
+import type { OutputFormat } from './commands/store-commands.js';
 import { EXPORT_FORMATS, RPZ_ACTIONS, runExport, type ExportOptions } from './commands/export.js';
-import { runSimulate, type SimulateCliOptions } from './commands/simulate.js';
+import type { SimulateCliOptions } from './commands/simulate.js';
 
 interface DetectCliOptions {
   config?: string;
@@ -190,6 +189,7 @@ Try:  tunnelwatch demo                                  simulate a log with tunn
     .option('--realtime', 'stream like the design\'s generator: one batch per simulated minute')
     .option('--batch-interval <duration>', 'wall time between batches with --realtime', '60s')
     .action(async (o: SimulateCliOptions) => {
+      const { runSimulate } = await import('./commands/simulate.js');
       await runSimulate({ ...o, realtime: o.realtime === true, tunnels: o.tunnels !== false });
     });
 
@@ -198,6 +198,7 @@ Try:  tunnelwatch demo                                  simulate a log with tunn
     .description('Simulate 30 minutes of DNS traffic with three tunnels, detect them, and print the alerts and a scorecard.')
     .option('--seed <n>', 'random seed', intArg('--seed'), 1)
     .action(async (o: { seed: number }) => {
+      const { runDemo } = await import('./commands/demo.js');
       const ok = await runDemo({ seed: o.seed });
       if (!ok) process.exitCode = 1;
     });
@@ -207,6 +208,7 @@ Try:  tunnelwatch demo                                  simulate a log with tunn
     .description('Run the detector on a labelled simulation (tool-shaped tunnels at several rates, benign DNSBL/AV/CDN/PTR traffic) and score it.')
     .option('--seed <n>', 'random seed', intArg('--seed'), 1)
     .action(async (o: { seed: number }) => {
+      const { runEval } = await import('./commands/eval.js');
       process.stdout.write(await runEval({ seed: o.seed }));
     });
 
@@ -247,6 +249,7 @@ Try:  tunnelwatch demo                                  simulate a log with tunn
     .action(async (o: { store: string; domain?: string; top: number; format: OutputFormat }) => {
       const options: { top: number; format: OutputFormat; domain?: string } = { top: o.top, format: o.format };
       if (o.domain !== undefined) options.domain = o.domain;
+      const { runReport } = await import('./commands/store-commands.js');
       process.stdout.write(await runReport(o.store, options));
     });
 
@@ -257,6 +260,7 @@ Try:  tunnelwatch demo                                  simulate a log with tunn
     .option('--store <file>', 'DuckDB file written by detect --store', defaultStorePath())
     .addOption(outputFormat)
     .action(async (sql: string, o: { store: string; format: OutputFormat }) => {
+      const { runQuery } = await import('./commands/store-commands.js');
       process.stdout.write(await runQuery(o.store, sql, o.format));
     });
 

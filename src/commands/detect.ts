@@ -12,7 +12,6 @@ import { isRecordFormat } from '../parsers/formats.js';
 import { InProcessProcessor, type Processor, type ProcessorOutputs } from '../processor.js';
 import { JsonlFileAlertSink, StdoutAlertSink, type AlertSink } from '../sinks/alert-sink.js';
 import { LineFileWriter } from '../sinks/line-writer.js';
-import { ParquetAggregateSink } from '../sinks/parquet-aggregates.js';
 import { FileSource, StdinSource } from '../sources/file.js';
 import { FollowSource } from '../sources/follow.js';
 import { DirectoryWatcher } from '../sources/directory.js';
@@ -24,7 +23,6 @@ import { WebhookAlertSink } from '../sinks/webhook.js';
 import type { LineSource } from '../sources/source.js';
 import type { WindowAggregate } from '../windows/aggregate.js';
 import { parseDuration } from '../windows/window-spec.js';
-import { Store } from '../store/store.js';
 import { RunCheckpointer, stateFingerprint, type SourceProgress } from '../state/run-checkpoint.js';
 import type { ResumePoint } from '../sources/text-chunk.js';
 import { ProgressMeter } from './progress.js';
@@ -86,8 +84,9 @@ export async function runDetect(options: DetectOptions): Promise<DetectSummary> 
   if (config.output.syslog !== undefined) sinks.push(syslogSink(config.output.syslog));
   const quarantine = new LineFileWriter(config.output.quarantine);
   const late = config.output.late === undefined ? null : new LineFileWriter(config.output.late);
-  const parquet = config.output.aggregates === undefined ? null : await ParquetAggregateSink.open({ dir: config.output.aggregates });
-  const store = config.output.store === undefined ? null : await Store.open(config.output.store);
+  // DuckDB takes a tenth of a second to load: only runs that write tables pay for it.
+  const parquet = config.output.aggregates === undefined ? null : await (await import('../sinks/parquet-aggregates.js')).ParquetAggregateSink.open({ dir: config.output.aggregates });
+  const store = config.output.store === undefined ? null : await (await import('../store/store.js')).Store.open(config.output.store);
   const pendingRows: WindowAggregate[] = [];
   let aggregateRows = resumed?.aggregateRows ?? 0;
   let alerts = resumed?.alerts ?? 0;

@@ -20,7 +20,6 @@ import { checkSerial, DEFAULT_RPZ_ZONE, DEFAULT_SINKHOLE, normalizeZoneName, ser
 import { toStix } from '../export/stix.js';
 import { DEFAULT_TTL_DAYS, IndicatorRollup } from '../indicators/rollup.js';
 import { FileSource, StdinSource } from '../sources/file.js';
-import { Store } from '../store/store.js';
 import type { LineSource } from '../sources/source.js';
 
 export type ExportFormat = 'rpz' | 'domains' | 'csv' | 'stix';
@@ -159,6 +158,7 @@ export async function runExport(opts: ExportOptions): Promise<ExportSummary> {
   const rollup = new IndicatorRollup({ now: c.now, ttlDays: c.ttlDays, includeExpired: opts.includeExpired === true });
   if (opts.store !== undefined) {
     // The store keeps each alert's ECS document: the same lines the JSONL file holds.
+    const { Store } = await import('../store/store.js'); // DuckDB: loaded only when a store is read
     const store = await Store.open(opts.store, true);
     try {
       const reader = await store.connection.runAndReadAll('SELECT doc::VARCHAR AS doc FROM alerts ORDER BY ts, id');

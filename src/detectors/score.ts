@@ -9,7 +9,7 @@ import type { Alert } from '../alerts/alert.js';
 import { alertId } from '../alerts/alert.js';
 import type { ScoringConfig } from '../config/schema.js';
 import type { DnsEvent } from '../event.js';
-import { evidence, scoreOf, severityOf, type Evidence } from '../scoring/evidence.js';
+import { evidence, points, severityOf, type Evidence } from '../scoring/evidence.js';
 import { decodedPreview } from '../scoring/preview.js';
 import type { QueryFacts } from '../scoring/query-facts.js';
 import { EvidenceTally } from '../scoring/tally.js';
@@ -43,11 +43,12 @@ export class ScoreRule {
    */
   check(event: DnsEvent, window: DomainWindow, facts: QueryFacts, suspiciousOnly: boolean): Alert | 'suppressed' | null {
     const tally = (window.tally ??= new EvidenceTally());
-    tally.add(facts, originalCaseSubdomain(event));
+    tally.add(facts, facts.encoded ? originalCaseSubdomain(event) : event.subdomain);
     if (facts.benign !== null || window.crossed & this.options.bit) return null;
-    const items = this.evidence(tally, suspiciousOnly);
-    const score = scoreOf(items);
+    // Checked on every new subdomain of every window: the score alone first, the explained terms only for an alert.
+    const score = this.collect(tally, suspiciousOnly, null);
     if (score < this.options.scoring.alertScore) return null;
+    const items = this.evidence(tally, suspiciousOnly);
     window.crossed |= this.options.bit;
     window.alerted = true;
     const key = window.registeredDomain;
@@ -58,31 +59,44 @@ export class ScoreRule {
 
   /** The window's evidence terms that give points, strongest first. */
   evidence(tally: EvidenceTally, suspiciousOnly: boolean): Evidence[] {
-    const s = this.options.scoring;
     const items: Evidence[] = [];
+    this.collect(tally, suspiciousOnly, items);
+    return items.filter((e) => e.points > 0).sort((a, b) => b.points - a.points);
+  }
+
+  /** The window's score (as `scoreOf` of its evidence); with `out`, each term is also pushed there, explained. */
+  private collect(tally: EvidenceTally, suspiciousOnly: boolean, out: Evidence[] | null): number {
+    const s = this.options.scoring;
+    let total = 0;
+    const term = (detector: string, what: string, value: number, threshold: number, weight: number): void => {
+      if (out === null) total += points(value, threshold, weight);
+      else total += out[out.push(evidence(detector, what, value, threshold, weight)) - 1]!.points;
+    };
     const sig = tally.signature;
     if (sig !== null) {
-      items.push(evidence('signature', `${sig.tool} signature ${sig.ruleId} (${sig.confidence} confidence): ${sig.why}`, tally.signatureHits, SIGNATURE_HITS[sig.confidence], s.signature[sig.confidence]));
+      const what = out === null ? '' : `${sig.tool} signature ${sig.ruleId} (${sig.confidence} confidence): ${sig.why}`;
+      term('signature', what, tally.signatureHits, SIGNATURE_HITS[sig.confidence], s.signature[sig.confidence]);
     }
     if (!suspiciousOnly) {
-      items.push(evidence('distinct_subdomains', 'distinct subdomains not shaped like a benign class', tally.scored, s.distinctSubdomains.threshold, s.distinctSubdomains.weight));
+      term('distinct_subdomains', 'distinct subdomains not shaped like a benign class', tally.scored, s.distinctSubdomains.threshold, s.distinctSubdomains.weight);
     }
-    items.push(evidence('encoded_subdomains', 'distinct subdomains that look like encoded data', tally.encoded, s.encodedSubdomains.threshold, s.encodedSubdomains.weight));
-    items.push(evidence('upstream_bytes', 'estimated bytes carried upstream in encoded-looking distinct subdomains', tally.estimatedBytes, s.upstreamBytes.threshold, s.upstreamBytes.weight));
+    term('encoded_subdomains', 'distinct subdomains that look like encoded data', tally.encoded, s.encodedSubdomains.threshold, s.encodedSubdomains.weight);
+    term('upstream_bytes', 'estimated bytes carried upstream in encoded-looking distinct subdomains', tally.estimatedBytes, s.upstreamBytes.threshold, s.upstreamBytes.weight);
     if (!suspiciousOnly && tally.scored >= s.encodedShare.minSubdomains) {
-      items.push(evidence('encoded_share', 'share of distinct subdomains that look encoded', round(tally.encodedShare), s.encodedShare.threshold, s.encodedShare.weight));
+      term('encoded_share', 'share of distinct subdomains that look encoded', round(tally.encodedShare), s.encodedShare.threshold, s.encodedShare.weight);
     }
     if (!suspiciousOnly && tally.scored >= s.rareTypes.minSubdomains) {
-      items.push(evidence('rare_types', 'share of distinct subdomains asked with rare record types', round(tally.rareType / tally.scored), s.rareTypes.threshold, s.rareTypes.weight));
+      term('rare_types', 'share of distinct subdomains asked with rare record types', round(tally.rareType / tally.scored), s.rareTypes.threshold, s.rareTypes.weight);
     }
     const co = s.clientOutliers;
     if (!suspiciousOnly && tally.outlierAsked > 0 && tally.scored >= co.minSubdomains) {
-      items.push(evidence('client_outliers', `share of distinct subdomains asked by traffic-outlier clients (${tally.outlierWhy})`, round(tally.outlierAsked / tally.scored), co.threshold, co.weight));
+      const what = out === null ? '' : `share of distinct subdomains asked by traffic-outlier clients (${tally.outlierWhy})`;
+      term('client_outliers', what, round(tally.outlierAsked / tally.scored), co.threshold, co.weight);
     }
     if (!suspiciousOnly && tally.answered >= s.nxdomainShare.minSubdomains) {
-      items.push(evidence('nxdomain_share', 'share of answered distinct subdomains that were NXDOMAIN', round(tally.nxdomain / tally.answered), s.nxdomainShare.threshold, s.nxdomainShare.weight));
+      term('nxdomain_share', 'share of answered distinct subdomains that were NXDOMAIN', round(tally.nxdomain / tally.answered), s.nxdomainShare.threshold, s.nxdomainShare.weight);
     }
-    return items.filter((e) => e.points > 0).sort((a, b) => b.points - a.points);
+    return Math.min(100, Math.round(total));
   }
 
   private buildAlert(event: DnsEvent, window: DomainWindow, tally: EvidenceTally, items: Evidence[], score: number, facts: QueryFacts): Alert {

@@ -21,8 +21,13 @@ export interface Evidence {
 export type Severity = 'low' | 'medium' | 'high' | 'critical';
 
 export function evidence(detector: string, what: string, value: number, threshold: number, weight: number): Evidence {
+  return { detector, what, value, threshold, weight, points: points(value, threshold, weight) };
+}
+
+/** weight × min(1, value / threshold), rounded to 0.1. */
+export function points(value: number, threshold: number, weight: number): number {
   const share = threshold <= 0 ? (value > 0 ? 1 : 0) : Math.min(1, value / threshold);
-  return { detector, what, value, threshold, weight, points: Math.round(weight * share * 10) / 10 };
+  return Math.round(weight * share * 10) / 10;
 }
 
 /** 0–100. */
