@@ -18,7 +18,7 @@ import { DomainPatterns } from './scoring/domain-patterns.js';
 import { classifiersFor, queryFacts, type EncodedCriteria, type QueryClassifiers, type QueryFacts } from './scoring/query-facts.js';
 import { TunnelwatchError } from './errors.js';
 import { MemoryGuard } from './state/memory-guard.js';
-import { ClientProfiles, type ClientProfileState } from './scoring/client-profiles.js';
+import { ClientActivity, ClientProfiles, type ClientProfileState } from './scoring/client-profiles.js';
 
 export interface EngineOutputs {
   alert(alert: Alert): void;
@@ -98,14 +98,16 @@ export class DetectionEngine {
   private readonly suspiciousShare: number;
   private readonly mutes: Array<{ client: string; until: number; domains: DomainPatterns | null }>;
   /**
-   * Client addresses interned to small integers: window state keys per-client
-   * counts by number, so each event hashes its client address once.
+   * Client addresses interned to small integers: window state keys per-client counts by number,
+   * and the record carries the client's profile counts, so each event looks its address up once.
    */
-  private clientIds = new Map<string, number>();
-  private clientAddresses: string[] = [];
-  /** The table is compacted to the clients open windows still hold when it grows past this. */
+  private clients = new Map<string, InternedClient>();
+  private clientRecords: InternedClient[] = [];
+  /** The current event's client. */
+  private client: InternedClient | null = null;
+  /** The table is compacted to the clients open windows and profiles still hold when it grows past this. */
   private compactClientsAt = MIN_CLIENT_COMPACTION;
-  private readonly address = (id: number): string => this.clientAddresses[id] ?? '';
+  private readonly address = (id: number): string => this.clientRecords[id]?.address ?? '';
   private readonly closeWindow: (w: DomainWindow) => void;
 
   watermark = -Infinity;
@@ -198,14 +200,15 @@ export class DetectionEngine {
     this.current = event;
     this.facts = null;
     this.shortShare = 0;
-    if (this.scoreRule !== null) this.profiles.observe(event.clientIp, event.time, event.rcode);
-    const client = this.clientId(event.clientIp);
+    const client = (this.client = this.intern(event.clientIp));
+    if (this.scoreRule !== null) this.profiles.observe(client, event.time, event.rcode);
     let applied = 0;
     for (const s of this.specs) {
       if (s.suspiciousOnly && !this.suspicious()) break; // suspicious-only specs come last
-      applied += s.windows.add(event, client, this.watermark, s.visit);
+      applied += s.windows.add(event, client.id, this.watermark, s.visit);
     }
     this.current = null;
+    this.client = null;
     this.facts = null;
     if (isLate) {
       this.counters.late++;
@@ -222,33 +225,36 @@ export class DetectionEngine {
       this.memory.check();
       const limit = this.memory.stateLimit;
       if (limit > 0 && this.stateBytes > limit) this.evictLeastSuspicious(this.stateBytes - limit * EVICT_TO);
-      if (this.clientAddresses.length >= this.compactClientsAt) this.compactClients();
+      if (this.clientRecords.length >= this.compactClientsAt) this.compactClients();
     }
   }
 
   /**
-   * Forgets clients no open window holds, renumbering the rest: a flood of one-off client
-   * addresses (spoofed, or IPv6 privacy addresses) must not grow the table for ever.
+   * Forgets clients neither an open window nor the profiles hold, renumbering the rest: a flood of
+   * one-off client addresses (spoofed, or IPv6 privacy addresses) must not grow the table for ever.
    */
   private compactClients(): void {
-    const remap = new Int32Array(this.clientAddresses.length).fill(-1);
-    const kept: string[] = [];
+    const records = this.clientRecords;
+    const remap = new Int32Array(records.length).fill(-1);
+    const kept: InternedClient[] = [];
     const mark = (c: number): void => {
       if (remap[c] === -1) {
         remap[c] = kept.length;
-        kept.push(this.clientAddresses[c]!);
+        kept.push(records[c]!);
       }
     };
     for (const s of this.specs) for (const w of s.windows.all()) w.forEachClient(mark);
+    for (const r of records) if (r.held) mark(r.id);
     for (const s of this.specs) for (const w of s.windows.all()) w.remapClients(remap);
-    this.clientAddresses = kept;
-    this.clientIds = new Map(kept.map((ip, id) => [ip, id]));
+    kept.forEach((r, id) => (r.id = id));
+    this.clientRecords = kept;
+    this.clients = new Map(kept.map((r) => [r.address, r]));
     this.compactClientsAt = Math.max(MIN_CLIENT_COMPACTION, 2 * kept.length);
   }
 
   /** Estimated bytes of window state and the client table (see the constants above). */
   get stateBytes(): number {
-    let bytes = (this.clientAddresses.length + this.profiles.entries) * CLIENT_BYTES;
+    let bytes = (this.clientRecords.length + this.profiles.entries) * CLIENT_BYTES;
     for (const s of this.specs) {
       const h = s.windows.held;
       bytes += h.windows * WINDOW_BYTES + h.entries * ENTRY_BYTES + h.sketches * SKETCH_BYTES;
@@ -302,7 +308,7 @@ export class DetectionEngine {
       counters: { ...this.counters },
       maxEventTime: this.maxEventTime,
       watermark: this.watermark,
-      clients: this.clientAddresses,
+      clients: this.clientRecords.map((r) => r.address),
       windows: new Map(this.specs.map((s) => [s.windows.spec.name, s.windows.snapshot()])),
       rules,
       clientProfiles: this.profiles.snapshot(),
@@ -312,6 +318,7 @@ export class DetectionEngine {
   /** Continues from a checkpoint taken with the same windows and rules (a fresh engine only). */
   restore(state: EngineState): void {
     if (this.counters.eventsIn !== 0) throw new Error('DetectionEngine.restore: the engine has already processed events');
+    for (const ip of state.clients) this.intern(ip); // first: window state refers to clients by these ids
     for (const s of this.specs) {
       const windows = state.windows.get(s.windows.spec.name);
       if (windows === undefined) throw new TunnelwatchError('TW_CONFIG', `the checkpoint has no window ${s.windows.spec.name}: the windows changed since it was taken`);
@@ -319,11 +326,10 @@ export class DetectionEngine {
       for (const r of s.rules) r.cooldowns.restore(state.rules.get(r.options.name) ?? new Map());
     }
     this.scoreRule?.cooldowns.restore(state.rules.get(this.scoreRule.options.name) ?? new Map());
-    this.profiles.restore(state.clientProfiles);
+    this.profiles.restore(state.clientProfiles, (ip) => this.intern(ip));
     Object.assign(this.counters, state.counters);
     this.maxEventTime = state.maxEventTime;
     this.watermark = state.watermark;
-    for (const ip of state.clients) this.clientId(ip);
   }
 
   get openDomainWindows(): number {
@@ -332,14 +338,14 @@ export class DetectionEngine {
     return n;
   }
 
-  private clientId(ip: string): number {
-    let id = this.clientIds.get(ip);
-    if (id === undefined) {
-      id = this.clientAddresses.length;
-      this.clientIds.set(ip, id);
-      this.clientAddresses.push(ip);
+  private intern(ip: string): InternedClient {
+    let r = this.clients.get(ip);
+    if (r === undefined) {
+      r = new InternedClient(ip, this.clientRecords.length);
+      this.clients.set(ip, r);
+      this.clientRecords.push(r);
     }
-    return id;
+    return r;
   }
 
   private advanceWatermark(watermark: number): void {
@@ -387,7 +393,7 @@ export class DetectionEngine {
       const event = this.current!;
       for (const rule of rules) this.report(rule.check(event, window, client, changed));
       if (scoreRule === null || (changed & NEW_FOR_DOMAIN) === 0 || event.subdomain === '') return;
-      const facts = (this.facts ??= queryFacts(event, this.classifiers, this.encodedCriteria, this.profiles.outlier(event.clientIp)));
+      const facts = (this.facts ??= queryFacts(event, this.classifiers, this.encodedCriteria, this.profiles.outlier(this.client!)));
       this.report(scoreRule.check(event, window, facts, suspiciousOnly));
       if (!suspiciousOnly) {
         const share = window.tally!.encodedShare;
@@ -400,6 +406,13 @@ export class DetectionEngine {
     if (result === null) return;
     if (result === 'suppressed') this.counters.suppressed++;
     else this.emit(result);
+  }
+}
+
+/** A client address and its number in window state (renumbered when the table is compacted). */
+class InternedClient extends ClientActivity {
+  constructor(address: string, public id: number) {
+    super(address);
   }
 }
 

@@ -49,31 +49,58 @@ export interface ClientProfileState {
   outliers: Map<string, string>;
 }
 
+/**
+ * One client's counts in the current bucket and its outlier verdict, held by whoever interns the
+ * client's address (the engine's client table), so an event costs one lookup by address for both
+ * the window state and the profile: lookups by a freshly parsed string were most of the engine's
+ * per-event cost.
+ */
+export class ClientActivity {
+  /** The bucket `queries` and `nxdomain` count; -Infinity when not counted in the current one. */
+  bucket = -Infinity;
+  queries = 0;
+  nxdomain = 0;
+  /** Why the client was an outlier in the last closed bucket, or null. */
+  outlier: string | null = null;
+
+  constructor(readonly address: string) {}
+
+  /** Whether the profiles still need this record (counted in the current bucket, or an outlier). */
+  get held(): boolean {
+    return this.bucket !== -Infinity || this.outlier !== null;
+  }
+}
+
 export class ClientProfiles {
   private bucket = -Infinity;
-  private queries = new Map<string, number>();
-  private nxdomain = new Map<string, number>();
+  /** Clients counted in the current bucket. */
+  private active: ClientActivity[] = [];
   private history = new Map<string, History>();
-  /** Outliers of the last closed bucket, with why. */
-  private outliers = new Map<string, string>();
+  /** Outliers of the last closed bucket (their `outlier` says why). */
+  private outliers: ClientActivity[] = [];
   bucketsClosed = 0;
   /** Times a bucket's table was full and its quietest clients were dropped. */
   pruned = 0;
 
   constructor(private readonly o: ClientProfileOptions) {}
 
-  observe(client: string, time: number, rcode: string | undefined): void {
+  observe(client: ClientActivity, time: number, rcode: string | undefined): void {
     const b = Math.floor(time / this.o.bucketMs);
     if (b > this.bucket) {
-      if (this.bucket !== -Infinity && this.queries.size > 0) this.close();
+      if (this.bucket !== -Infinity && this.active.length > 0) this.close();
       this.bucket = b;
     } else if (b < this.bucket) {
       return; // a late event: its bucket is closed
     }
-    const q = this.queries.get(client);
-    if (q === undefined && this.queries.size >= this.o.maxClients) this.prune();
-    this.queries.set(client, (q ?? 0) + 1);
-    if (rcode === 'NXDOMAIN') this.nxdomain.set(client, (this.nxdomain.get(client) ?? 0) + 1);
+    if (client.bucket !== b) {
+      if (this.active.length >= this.o.maxClients) this.prune();
+      client.bucket = b;
+      client.queries = 0;
+      client.nxdomain = 0;
+      this.active.push(client);
+    }
+    client.queries++;
+    if (rcode === 'NXDOMAIN') client.nxdomain++;
   }
 
   /**
@@ -84,65 +111,92 @@ export class ClientProfiles {
    */
   private prune(): void {
     const target = Math.floor(this.o.maxClients * 0.75);
-    for (let ceiling = 1; this.queries.size > target; ceiling *= 2) {
-      for (const [client, n] of this.queries) {
-        if (n > ceiling) continue;
-        this.queries.delete(client);
-        this.nxdomain.delete(client);
-        if (this.queries.size <= target) break;
-      }
+    let kept = this.active;
+    for (let ceiling = 1; kept.length > target; ceiling *= 2) {
+      let excess = kept.length - target;
+      kept = kept.filter((c) => {
+        if (excess === 0 || c.queries > ceiling) return true;
+        excess--;
+        c.bucket = -Infinity;
+        return false;
+      });
     }
+    this.active = kept;
     this.pruned++;
   }
 
   /** Entries held (current bucket and histories), for the engine's state estimate. */
   get entries(): number {
-    return this.queries.size + this.history.size;
+    return this.active.length + this.history.size;
   }
 
   /** Why `client` is an outlier (of the last closed bucket), or null. */
-  outlier(client: string): string | null {
-    return this.outliers.get(client) ?? null;
+  outlier(client: ClientActivity): string | null {
+    return client.outlier;
   }
 
   snapshot(): ClientProfileState {
-    return { bucket: this.bucket, queries: this.queries, nxdomain: this.nxdomain, history: this.history, outliers: this.outliers };
+    const queries = new Map<string, number>();
+    const nxdomain = new Map<string, number>();
+    for (const c of this.active) {
+      queries.set(c.address, c.queries);
+      if (c.nxdomain > 0) nxdomain.set(c.address, c.nxdomain);
+    }
+    const outliers = new Map<string, string>();
+    for (const c of this.outliers) if (c.outlier !== null) outliers.set(c.address, c.outlier);
+    return { bucket: this.bucket, queries, nxdomain, history: this.history, outliers };
   }
 
-  restore(s: ClientProfileState): void {
+  /** `client` gives the record of an address (the engine's, interned). */
+  restore(s: ClientProfileState, client: (address: string) => ClientActivity): void {
     this.bucket = s.bucket;
-    this.queries = s.queries;
-    this.nxdomain = s.nxdomain;
+    this.active = [];
+    for (const [address, q] of s.queries) {
+      const c = client(address);
+      c.bucket = s.bucket;
+      c.queries = q;
+      c.nxdomain = s.nxdomain.get(address) ?? 0;
+      this.active.push(c);
+    }
     this.history = s.history;
-    this.outliers = s.outliers;
+    this.outliers = [];
+    for (const [address, why] of s.outliers) {
+      const c = client(address);
+      c.outlier = why;
+      this.outliers.push(c);
+    }
   }
 
   private close(): void {
     this.bucketsClosed++;
     const o = this.o;
-    const [qMedian, qMad] = medianMad([...this.queries.values()]);
-    const nxCounts = [...this.queries.keys()].map((c) => this.nxdomain.get(c) ?? 0);
-    const [nxMedian, nxMad] = medianMad(nxCounts);
-    const outliers = new Map<string, string>();
-    for (const [client, q] of this.queries) {
-      const nx = this.nxdomain.get(client) ?? 0;
-      const h = this.history.get(client);
+    const active = this.active;
+    const [qMedian, qMad] = medianMad(active.map((c) => c.queries));
+    const [nxMedian, nxMad] = medianMad(active.map((c) => c.nxdomain));
+    for (const c of this.outliers) c.outlier = null;
+    const outliers: ClientActivity[] = [];
+    for (const c of active) {
+      const q = c.queries;
+      const nx = c.nxdomain;
+      const h = this.history.get(c.address);
       const warm = h !== undefined && h.buckets >= o.warmupBuckets;
       const qPop = (q - qMedian) / (1.4826 * qMad + 1);
       const nxPop = (nx - nxMedian) / (1.4826 * nxMad + 1);
       const qOwn = warm ? (q - h.mean) / (h.dev + 1) : Infinity;
       const nxOwn = warm ? (nx - h.nxMean) / (h.nxDev + 1) : Infinity;
       if (q >= o.minQueries && qPop >= o.populationZ && qOwn >= o.historyZ) {
-        outliers.set(client, `${q} queries in ${o.bucketMs / 60_000} min: ${qPop.toFixed(1)} robust deviations above the population's median of ${qMedian}${warm ? `, ${qOwn.toFixed(1)} above its own mean of ${h.mean.toFixed(0)}` : ''}`);
+        c.outlier = `${q} queries in ${o.bucketMs / 60_000} min: ${qPop.toFixed(1)} robust deviations above the population's median of ${qMedian}${warm ? `, ${qOwn.toFixed(1)} above its own mean of ${h.mean.toFixed(0)}` : ''}`;
+        outliers.push(c);
       } else if (nx >= o.minNxdomain && nxPop >= o.populationZ && nxOwn >= o.historyZ) {
-        outliers.set(client, `${nx} NXDOMAIN answers in ${o.bucketMs / 60_000} min: ${nxPop.toFixed(1)} robust deviations above the population's median of ${nxMedian}${warm ? `, ${nxOwn.toFixed(1)} above its own mean of ${h.nxMean.toFixed(0)}` : ''}`);
+        c.outlier = `${nx} NXDOMAIN answers in ${o.bucketMs / 60_000} min: ${nxPop.toFixed(1)} robust deviations above the population's median of ${nxMedian}${warm ? `, ${nxOwn.toFixed(1)} above its own mean of ${h.nxMean.toFixed(0)}` : ''}`;
+        outliers.push(c);
       }
-      this.learn(client, q, nx);
+      this.learn(c.address, q, nx);
+      c.bucket = -Infinity;
     }
     this.outliers = outliers;
     this.forget();
-    this.queries = new Map();
-    this.nxdomain = new Map();
+    this.active = [];
   }
 
   private learn(client: string, q: number, nx: number): void {

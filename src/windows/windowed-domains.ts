@@ -172,9 +172,14 @@ export class DomainWindow {
     } else if (asker === client) {
       return 0;
     } else {
-      if (typeof asker === 'number') askers.set(sub, new Set([asker, client]));
-      else if (asker.has(client)) return 0;
-      else asker.add(client);
+      if (typeof asker === 'number') {
+        const both = new Set<number>();
+        askers.set(sub, both.add(asker).add(client));
+      } else {
+        // One hash operation, not has() then add(): a new (name, client) pair is most events of a busy log.
+        const before = asker.size;
+        if (asker.add(client).size === before) return 0;
+      }
       if (sub === APEX) return 0;
       changed = NEW_FOR_CLIENT;
     }
