@@ -6,7 +6,7 @@
 import type { ParserCounters } from './counters.js';
 import type { DetectionEngine } from './engine.js';
 import { BROADCAST, type RoutedView } from './parallel/routing.js';
-import { HEADER_REASON, MAX_LINE_CHARS, Rejection, type LineParser } from './parsers/parser.js';
+import { HEADER_REASON, LOCATED_FIELDS, MAX_LINE_CHARS, Rejection, type LineParser } from './parsers/parser.js';
 import type { TextChunk } from './sources/text-chunk.js';
 
 /** Where quarantined lines go: a file in a single process, the coordinator in a worker. */
@@ -77,14 +77,18 @@ export class Pipeline {
    * detected; for the others it only moves event time to theirs, so every worker keeps one watermark.
    */
   consumeRouted(cursor: SourceCursor, routed: RoutedView, offset: number, partition: number): void {
-    const { times, ends, owners, data } = routed;
+    const { times, ends, located, owners, data } = routed;
     const engine = this.engine;
+    const parser = this.parser;
     let start = 0;
     for (let i = 0; i < ends.length; i++) {
       const end = ends[i]!;
       const owner = owners[i];
       if (owner === partition || (owner === BROADCAST && partition === 0)) {
-        this.handle(data.toString('latin1', start, end), cursor.name, cursor.lines + i + 1, offset + start);
+        const line = data.toString('latin1', start, end);
+        const at = i * LOCATED_FIELDS;
+        if (parser.restoreLocated !== undefined && located[at] !== -1) parser.restoreLocated(line, times[i]!, located, at);
+        this.handle(line, cursor.name, cursor.lines + i + 1, offset + start);
       } else if (owner === BROADCAST) {
         // A header: this worker's parser needs it too, but partition 0 accounts for the line.
         this.parser.parse(data.toString('latin1', start, end), cursor.name, cursor.lines + i + 1, offset + start);

@@ -95,6 +95,24 @@ export class BindQueryParser implements LineParser {
     return null;
   }
 
+  saveLocated(into: Int32Array, at: number): void {
+    into[at] = this.end;
+    into[at + 1] = this.queryAt;
+    into[at + 2] = this.clientAt;
+    into[at + 3] = this.nameStart;
+    into[at + 4] = this.nameEnd;
+  }
+
+  restoreLocated(line: string, time: number, from: Int32Array, at: number): void {
+    this.end = from[at]!;
+    this.queryAt = from[at + 1]!;
+    this.clientAt = from[at + 2]!;
+    this.nameStart = from[at + 3]!;
+    this.nameEnd = from[at + 4]!;
+    this.lastTime = time;
+    this.located = line;
+  }
+
   parse(line: string, source: string, lineNo: number, offset: number): DnsEvent | Rejection {
     // A partitioned pipeline has just located this very line (same string object): do not do it twice.
     if (line !== this.located) {

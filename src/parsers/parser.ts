@@ -47,7 +47,17 @@ export interface LineParser {
   locate(line: string): Rejection | null;
   readonly nameStart: number;
   readonly nameEnd: number;
+  /**
+   * Optional, for parallel runs: writes what the last successful `locate` found (LOCATED_FIELDS
+   * numbers) so the thread that owns the line can `parse` it without locating it again.
+   */
+  saveLocated?(into: Int32Array, at: number): void;
+  /** Takes back what `saveLocated` wrote for `line`, with its time: the next `parse(line)` skips `locate`. */
+  restoreLocated?(line: string, time: number, from: Int32Array, at: number): void;
 }
+
+/** Numbers a parser's `saveLocated` writes per line. */
+export const LOCATED_FIELDS = 5;
 
 const NAME_REJECTIONS = {
   bad_escape: Rejection.of('bad_name_escape'),
