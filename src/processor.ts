@@ -42,6 +42,11 @@ export interface Processor {
   endSource(cursor: SourceCursor): void;
   /** End of input (or interruption): close windows unless interrupted, and report. */
   finish(interrupted: boolean): Promise<ProcessorCounters>;
+  /**
+   * The state for a checkpoint, one per partition: after every chunk consumed so far, or after
+   * `finish`. Serialise it at once (live Maps). Line formats only.
+   */
+  checkpointState(): Promise<ProcessorState[]>;
 }
 
 /** The pipeline and engine in this thread: the whole run, or one partition of a parallel run (`consumeRouted`). */
@@ -77,6 +82,10 @@ export class InProcessProcessor implements Processor {
   snapshot(): ProcessorState {
     if (!(this.pipeline instanceof Pipeline)) throw new Error('snapshot: checkpoints take line formats only');
     return { engine: this.engine.snapshot(), pipeline: this.pipeline.snapshot() };
+  }
+
+  checkpointState(): Promise<ProcessorState[]> {
+    return Promise.resolve([this.snapshot()]);
   }
 
   restore(state: ProcessorState): void {

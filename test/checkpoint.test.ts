@@ -41,62 +41,76 @@ function detect(args: string[], cwd: string): { status: number | null; stderr: s
   return { status: r.status, stderr: r.stderr };
 }
 
+/** Writes a simulated log of `lines` lines with two malformed lines at the end (so quarantine is replayed too). */
+function simulatedLog(dir: string, lines: number): string {
+  const log = join(dir, 'query.log');
+  const fd = openSync(log, 'w');
+  const minutes = Math.ceil(lines / 10_000);
+  const sim = spawnSync(process.execPath, [CLI, 'simulate', '--seed', '5', '--duration', `${minutes}m`, '--rate', '10000', '--lines', String(lines)], {
+    stdio: ['ignore', fd, 'pipe'],
+  });
+  closeSync(fd);
+  assert.equal(sim.status, 0, String(sim.stderr));
+  writeFileSync(log, 'garbage line one\n\u0000\u0001 not a query\n', { flag: 'a' });
+  return log;
+}
+
+/**
+ * Runs `detect args` `kills` times, each killed with SIGKILL at a seeded moment after it wrote a
+ * checkpoint of its own, then once to the end. Returns the last run's stderr.
+ */
+async function killAndResume(dir: string, args: string[], kills: number, seed: number): Promise<string> {
+  const stateDir = args[args.indexOf('--state-dir') + 1]!;
+  const rng = seededRandom(seed);
+  const newestCheckpoint = (): number => {
+    try {
+      return Math.max(0, ...readdirSync(stateDir).filter((f) => f.endsWith('.bin')).map((f) => Number(f.slice(11, 23))));
+    } catch {
+      return 0;
+    }
+  };
+  let resumedRuns = 0;
+  let finishedEarly = 0;
+  for (let kill = 0; kill < kills; kill++) {
+    const before = newestCheckpoint();
+    const child = spawn(process.execPath, [CLI, 'detect', ...args], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    let code: number | null | undefined;
+    const exited = new Promise<void>((resolve) =>
+      child.on('exit', (c) => {
+        code = c;
+        resolve();
+      }),
+    );
+    // Kill at a seeded moment after the run has written a checkpoint of its own (however slowly
+    // this machine starts Node), so every restart after the first has something to resume.
+    await waitFor(() => newestCheckpoint() > before || code !== undefined, 'a checkpoint from this run', 60_000, 20);
+    await new Promise((resolve) => setTimeout(resolve, Math.floor(rng() * 800)));
+    child.kill('SIGKILL');
+    await exited;
+    if (stderr.includes('resuming from the checkpoint')) resumedRuns++;
+    if (code === 0) finishedEarly++;
+    // Killed (null), or finished before the kill (0): never an error.
+    assert.ok(code === null || code === 0, `run ${kill} exited ${code}: ${stderr}`);
+  }
+  assert.equal(resumedRuns, kills - 1, 'every restart after the first resumed from a checkpoint');
+  assert.ok(finishedEarly <= 2, `the kills landed while the log was being read (${finishedEarly} runs finished first)`);
+  const last = detect(args, dir);
+  assert.equal(last.status, 0, last.stderr);
+  return last.stderr;
+}
+
 test('kill -9 at 20 seeded moments, restart each time: the alert file and the counts equal one uninterrupted run', { timeout: 300_000 }, () =>
   withTmpDir(async (dir) => {
-    const log = join(dir, 'query.log');
-    const fd = openSync(log, 'w');
-    const sim = spawnSync(process.execPath, [CLI, 'simulate', '--seed', '5', '--duration', '200m', '--rate', '10000', '--lines', '2000000'], {
-      stdio: ['ignore', fd, 'pipe'],
-    });
-    closeSync(fd);
-    assert.equal(sim.status, 0, String(sim.stderr));
-    // A few malformed lines, so quarantine is replayed too.
-    writeFileSync(log, 'garbage line one\n\u0000\u0001 not a query\n', { flag: 'a' });
-
+    const log = simulatedLog(dir, 2_000_000);
     const reference = detect([log, '--alerts', join(dir, 'ref.jsonl'), '--quarantine', join(dir, 'ref-q.jsonl')], dir);
     assert.equal(reference.status, 0, reference.stderr);
 
     const args = [log, '--alerts', join(dir, 'a.jsonl'), '--quarantine', join(dir, 'q.jsonl'), '--state-dir', join(dir, 'state'), '--checkpoint-interval', '200ms'];
-    const rng = seededRandom(20261123);
-    let resumedRuns = 0;
-    const stateDir = join(dir, 'state');
-    const newestCheckpoint = (): number => {
-      try {
-        return Math.max(0, ...readdirSync(stateDir).filter((f) => f.endsWith('.bin')).map((f) => Number(f.slice(11, 23))));
-      } catch {
-        return 0;
-      }
-    };
-    let finishedEarly = 0;
-    for (let kill = 0; kill < 20; kill++) {
-      const before = newestCheckpoint();
-      const child = spawn(process.execPath, [CLI, 'detect', ...args], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-      let stderr = '';
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      let code: number | null | undefined;
-      const exited = new Promise<void>((resolve) =>
-        child.on('exit', (c) => {
-          code = c;
-          resolve();
-        }),
-      );
-      // Kill at a seeded moment after the run has written a checkpoint of its own (however slowly
-      // this machine starts Node), so every restart after the first has something to resume.
-      await waitFor(() => newestCheckpoint() > before || code !== undefined, 'a checkpoint from this run', 60_000, 20);
-      await new Promise((resolve) => setTimeout(resolve, Math.floor(rng() * 800)));
-      child.kill('SIGKILL');
-      await exited;
-      if (stderr.includes('resuming from the checkpoint')) resumedRuns++;
-      if (code === 0) finishedEarly++;
-      // Killed (null), or finished before the kill (0): never an error.
-      assert.ok(code === null || code === 0, `run ${kill} exited ${code}: ${stderr}`);
-    }
-    assert.equal(resumedRuns, 19, 'every restart after the first resumed from a checkpoint');
-    assert.ok(finishedEarly <= 2, `the kills landed while the log was being read (${finishedEarly} runs finished first)`);
-    const last = detect(args, dir);
-    assert.equal(last.status, 0, last.stderr);
+    const last = await killAndResume(dir, args, 20, 20261123);
 
-    assert.deepEqual(counts(last.stderr), counts(reference.stderr));
+    assert.deepEqual(counts(last), counts(reference.stderr));
     const expected = alertDocs(join(dir, 'ref.jsonl'));
     assert.ok(expected.length >= 2, 'the simulated tunnels alert');
     assert.deepEqual(alertDocs(join(dir, 'a.jsonl')), expected);
@@ -106,6 +120,33 @@ test('kill -9 at 20 seeded moments, restart each time: the alert file and the co
     const again = detect(args, dir);
     assert.equal(again.status, 0, again.stderr);
     assert.deepEqual(alertDocs(join(dir, 'a.jsonl')), expected);
+  }),
+);
+
+test('with --workers 2, kill -9 at 6 seeded moments: every partition resumes, and alerts, quarantine and counts equal one uninterrupted run; another thread count is refused', { timeout: 300_000 }, () =>
+  withTmpDir(async (dir) => {
+    const log = simulatedLog(dir, 600_000);
+    // Partitions interleave their outputs by timing, so the files are compared as sets of lines.
+    const sorted = (lines: string[]): string[] => [...lines].sort();
+    const reference = detect([log, '--workers', '2', '--alerts', join(dir, 'ref.jsonl'), '--quarantine', join(dir, 'ref-q.jsonl')], dir);
+    assert.equal(reference.status, 0, reference.stderr);
+    const single = detect([log, '--alerts', join(dir, 'single.jsonl')], dir);
+    assert.equal(single.status, 0, single.stderr);
+
+    const args = [log, '--workers', '2', '--alerts', join(dir, 'a.jsonl'), '--quarantine', join(dir, 'q.jsonl'), '--state-dir', join(dir, 'state'), '--checkpoint-interval', '200ms'];
+    const last = await killAndResume(dir, args, 6, 20261124);
+
+    assert.deepEqual(counts(last), counts(reference.stderr));
+    const expected = sorted(alertDocs(join(dir, 'ref.jsonl')));
+    assert.ok(expected.length >= 2, 'the simulated tunnels alert');
+    assert.deepEqual(sorted(alertDocs(join(dir, 'a.jsonl'))), expected);
+    assert.deepEqual(sorted(alertDocs(join(dir, 'single.jsonl'))), expected, 'the same alerts as one thread');
+    const quarantined = (f: string): string[] => sorted(readFileSync(join(dir, f), 'utf8').split('\n'));
+    assert.deepEqual(quarantined('q.jsonl'), quarantined('ref-q.jsonl'));
+
+    const other = detect([...args.filter((a) => a !== '2' && a !== '--workers'), '--workers', '3'], dir);
+    assert.equal(other.status, 3, other.stderr);
+    assert.match(other.stderr, /taken with 2 detection thread\(s\) and this run has 3: run with --workers 2/);
   }),
 );
 

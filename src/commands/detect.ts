@@ -150,20 +150,23 @@ export async function runDetect(options: DetectOptions): Promise<DetectSummary> 
     }
     // Binary record formats are decoded in one thread (their records are not lines to route).
     const parallel = resolved.runtime.workers > 1 && !isRecordFormat(resolved.input.format);
-    if (parallel) return new ParallelProcessor(resolved, outputs, resolved.runtime.workers);
+    const resume = resumed?.processor ?? null;
+    if (parallel) return new ParallelProcessor(resolved, outputs, resolved.runtime.workers, { resume, checkpointing: checkpointer !== null });
     // One engine in this thread holds all the state (a record format falls back to it).
     const local = new InProcessProcessor({ ...resolved, runtime: { ...resolved.runtime, workers: 1 } }, outputs);
-    if (resumed !== null) local.restore(resumed.processor);
+    if (resume !== null) local.restore(resume[0]!);
     return local;
   };
   if (resumed !== null) processor = processorFor(null);
 
-  const checkpoint = (): void => {
-    if (checkpointer === null || !(processor instanceof InProcessProcessor)) return;
+  const checkpoint = async (): Promise<void> => {
+    if (checkpointer === null || processor === null) return;
+    // Taken first: a parallel run's workers answer after the chunks before it, with their alerts.
+    const state = await processor.checkpointState();
     checkpointer.save({
       fingerprint: stateFingerprint(config, format),
       format,
-      processor: processor.snapshot(),
+      processor: state,
       alerts,
       aggregateRows,
       outputs: { alerts: alertFile?.commit() ?? null, quarantine: quarantine.commit(), late: late?.commit() ?? null },
@@ -220,7 +223,7 @@ export async function runDetect(options: DetectOptions): Promise<DetectSummary> 
           await processor.consume(cursor, chunk);
           if (checkpointer !== null) {
             checkpointer.processed(source.name, cursor.lines, source.counters.bytes, chunk);
-            if (checkpointer.due()) checkpoint();
+            if (checkpointer.due()) await checkpoint();
           }
         }
         processor?.endSource(cursor);
@@ -231,7 +234,7 @@ export async function runDetect(options: DetectOptions): Promise<DetectSummary> 
       counters = await (processor ?? processorFor(null)).finish(interrupted);
     }
     // Interrupted or complete, the state is saved: a run given the same --state-dir goes on from here.
-    checkpoint();
+    await checkpoint();
     await flushOutputs();
   } finally {
     progress.stop();
@@ -276,9 +279,8 @@ export async function runDetect(options: DetectOptions): Promise<DetectSummary> 
   return summary;
 }
 
-/** Checkpoints resume files by offset: streams (stdin, syslog) cannot be re-read, parallel partitions are not snapshotted. */
+/** Checkpoints resume files by offset: streams (stdin, syslog) cannot be re-read. */
 function checkCheckpointable(inputs: string[], config: Config): void {
-  if (config.runtime.workers > 1) throw new TunnelwatchError('TW_USAGE', '--state-dir: checkpoints need one detection thread (--workers 1)');
   if (config.input.listenSyslog.length > 0 || config.input.listenDnstap.length > 0) {
     throw new TunnelwatchError('TW_USAGE', '--state-dir: a network stream (syslog, dnstap) cannot be replayed from a checkpoint; give files');
   }

@@ -16,7 +16,7 @@ import { Worker } from 'node:worker_threads';
 import type { Config } from '../config/schema.js';
 import type { DnsEvent } from '../event.js';
 import type { SourceCursor } from '../pipeline.js';
-import type { Processor, ProcessorCounters, ProcessorOutputs } from '../processor.js';
+import type { Processor, ProcessorCounters, ProcessorOutputs, ProcessorState } from '../processor.js';
 import type { TextChunk } from '../sources/text-chunk.js';
 import { createParser } from '../parsers/create.js';
 import type { LineParser } from '../parsers/parser.js';
@@ -33,6 +33,12 @@ export class ParallelProcessor implements Processor {
   private failure: Error | null = null;
   private finished: ProcessorCounters[] = [];
   private onFinished: (() => void) | null = null;
+  /** Workers' answers to a checkpoint's snapshot request, by worker, and who waits for them. */
+  private snapshots: Array<ProcessorState | null> = [];
+  private onSnapshots: (() => void) | null = null;
+  /** Every partition's state once finished, when the run checkpoints. */
+  private finalStates: ProcessorState[] | null = null;
+  private readonly checkpointing: boolean;
 
   /** Reads each line's time and name once, here, for every worker. */
   private readonly router: LineParser;
@@ -40,15 +46,30 @@ export class ParallelProcessor implements Processor {
   /** Partition 0, in this thread. */
   private readonly local: InProcessProcessor;
 
-  constructor(config: Config, private readonly outputs: ProcessorOutputs, count: number, private readonly maxInFlight = 4) {
+  /**
+   * `resume`: one state per partition from a checkpoint taken with as many partitions. `checkpointing`: the
+   * run will ask for `checkpointState`, also after `finish`.
+   */
+  constructor(
+    config: Config,
+    private readonly outputs: ProcessorOutputs,
+    count: number,
+    options: { resume?: ProcessorState[] | null; checkpointing?: boolean } = {},
+    private readonly maxInFlight = 4,
+  ) {
     // Each partition's engine keeps its share of the state budget (runtime.workers partitions).
     this.router = createParser(config);
     this.owners = ownerTable(count);
+    this.checkpointing = options.checkpointing === true;
+    const resume = options.resume ?? null;
+    if (resume !== null && resume.length !== count) throw new Error(`ParallelProcessor: ${resume.length} partition states for ${count} partitions`);
     this.local = new InProcessProcessor(config, outputs);
+    if (resume !== null) this.local.restore(resume[0]!);
     for (let partition = 1; partition < count; partition++) {
-      const init: WorkerInit = { config, partition, partitions: count };
+      const init: WorkerInit = { config, partition, partitions: count, state: resume?.[partition] ?? null, checkpointing: this.checkpointing };
       const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: init });
-      worker.on('message', (m: FromWorker) => this.receive(m));
+      const index = this.workers.length;
+      worker.on('message', (m: FromWorker) => this.receive(m, index));
       worker.on('error', (error) => this.fail(error));
       this.workers.push(worker);
     }
@@ -72,17 +93,40 @@ export class ParallelProcessor implements Processor {
 
   async finish(interrupted: boolean): Promise<ProcessorCounters> {
     const done = this.workers.length === 0 ? Promise.resolve() : new Promise<void>((resolve) => (this.onFinished = resolve));
+    this.snapshots = this.workers.map(() => null);
     for (const w of this.workers) w.postMessage({ type: 'finish', interrupted } satisfies ToWorker);
     const local = await this.local.finish(interrupted);
     await done;
     await Promise.all(this.workers.map((w) => w.terminate()));
     if (this.failure !== null) throw this.failure;
+    if (this.checkpointing) this.finalStates = [this.local.snapshot(), ...this.snapshots.map((s) => s!)];
     return merge([local, ...this.finished]);
   }
 
-  private receive(m: FromWorker): void {
+  /**
+   * Every partition's state after the chunks consumed so far: workers answer in order, after those
+   * chunks (and with their outputs before the answer), so the states and the outputs agree.
+   */
+  async checkpointState(): Promise<ProcessorState[]> {
+    if (this.finalStates !== null) return this.finalStates;
+    if (this.failure !== null) throw this.failure;
+    this.snapshots = this.workers.map(() => null);
+    const answered = new Promise<void>((resolve) => (this.onSnapshots = resolve));
+    for (const w of this.workers) w.postMessage({ type: 'snapshot' } satisfies ToWorker);
+    const local = this.local.snapshot();
+    if (this.workers.length > 0) await answered;
+    if (this.failure !== null) throw this.failure;
+    return [local, ...this.snapshots.map((s) => s!)];
+  }
+
+  private receive(m: FromWorker, worker: number): void {
     if (m.type === 'failed') {
       this.fail(new Error(`detection worker failed: ${m.message}`));
+      return;
+    }
+    if (m.type === 'snapshot') {
+      this.snapshots[worker] = m.state;
+      if (this.snapshots.every((s) => s !== null)) this.onSnapshots?.();
       return;
     }
     for (const a of m.alerts) this.outputs.alert(a);
@@ -96,6 +140,7 @@ export class ParallelProcessor implements Processor {
       this.wake();
     } else {
       this.finished.push(m.counters);
+      this.snapshots[worker] = m.state;
       if (this.finished.length === this.workers.length) this.onFinished?.();
     }
   }
@@ -104,6 +149,7 @@ export class ParallelProcessor implements Processor {
     this.failure ??= error;
     this.wake();
     this.onFinished?.();
+    this.onSnapshots?.();
   }
 
   private wake(): void {

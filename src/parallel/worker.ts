@@ -27,6 +27,7 @@ const processor = new InProcessProcessor(
     quarantine: { write: (line) => quarantine.push(line) },
   },
 );
+if (init.state !== null) processor.restore(init.state);
 const cursors = new Map<string, { name: string; lines: number }>();
 
 function take(): Pick<Extract<FromWorker, { type: 'done' }>, 'alerts' | 'aggregates' | 'quarantine' | 'late'> {
@@ -48,9 +49,12 @@ port.on('message', (message: ToWorker) => {
       }
       processor.consumeRouted(cursor, viewOf(message.routed), message.offset, init.partition);
       port.postMessage({ type: 'done', seq: message.seq, ...take() } satisfies FromWorker);
+    } else if (message.type === 'snapshot') {
+      port.postMessage({ type: 'snapshot', state: processor.snapshot() } satisfies FromWorker);
     } else {
       void processor.finish(message.interrupted).then((counters) => {
-        port.postMessage({ type: 'finished', counters, ...take() } satisfies FromWorker);
+        const state = init.checkpointing ? processor.snapshot() : null;
+        port.postMessage({ type: 'finished', counters, state, ...take() } satisfies FromWorker);
       });
     }
   } catch (error) {

@@ -12,12 +12,14 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '../config/schema.js';
 import { TunnelwatchError } from '../errors.js';
+import { isRecordFormat } from '../parsers/formats.js';
 import type { ProcessorState } from '../processor.js';
 import type { ResumePoint, TextChunk } from '../sources/text-chunk.js';
 import { parseDuration } from '../windows/window-spec.js';
 import { CheckpointStore } from './checkpoint-store.js';
 
-const VERSION = 1;
+/** Raised when the layout changes (2: one processor state per partition). */
+const VERSION = 2;
 
 export interface SourceProgress {
   name: string;
@@ -34,11 +36,17 @@ export interface RunCheckpoint {
   fingerprint: string;
   format: string;
   sources: SourceProgress[];
-  processor: ProcessorState;
+  /** One per partition (`--workers`), partition 0 first. */
+  processor: ProcessorState[];
   alerts: number;
   aggregateRows: number;
   /** Committed byte sizes of the output files, by role. */
   outputs: { alerts: number | null; quarantine: number; late: number | null };
+}
+
+/** Engines a run keeps state in: one per worker for line formats (binary record formats are decoded in one thread). */
+export function partitionsFor(config: Config, format: string): number {
+  return isRecordFormat(format) ? 1 : config.runtime.workers;
 }
 
 /** The settings that shape the state: windows, rules, scoring, lateness, and how lines are read. */
@@ -85,6 +93,13 @@ export class RunCheckpointer {
       throw new TunnelwatchError(
         'TW_CONFIG',
         `the state in ${this.dir} was made with other windows, rules, scoring or input settings; use the same configuration, or a new --state-dir`,
+      );
+    }
+    const partitions = partitionsFor(config, state.format);
+    if (state.processor.length !== partitions) {
+      throw new TunnelwatchError(
+        'TW_CONFIG',
+        `the state in ${this.dir} was taken with ${state.processor.length} detection thread(s) and this run has ${partitions}: run with --workers ${state.processor.length}, or use a new --state-dir`,
       );
     }
     for (const s of state.sources) this.progress.set(s.name, { ...s });
