@@ -21,10 +21,10 @@
  * answer the control frames and to count frames.
  *
  * Bounded memory: frames longer than `maxFrameBytes` are never held (the decoder quarantines them
- * and passes over them); received-but-unpulled bytes are bounded by `maxQueuedBytes`: at the bound
- * every connection is paused, so the kernel buffers fill and the senders are slowed by flow
- * control (fstrm senders then drop on their side, and count it); they resume once the pipeline has
- * pulled the queue below the bound. The queue can overshoot by one socket read per connection.
+ * and passes over them); received-but-unpulled bytes are bounded by `maxQueuedBytes`
+ * (chunk-queue.ts): at the bound connections are paused and the senders slowed by flow control
+ * (fstrm senders then drop on their side, and count it) until the pipeline has pulled the queue
+ * below it.
  *
  * `stop()` (SIGTERM, SIGINT): stop accepting, close the connections, and let `chunks()` hand out
  * what was received — the end of every connection included — before it finishes.
@@ -45,6 +45,7 @@ import {
   type ControlFrame,
   type FrameHandler,
 } from '../parsers/dnstap/frame-stream.js';
+import { BoundedChunkQueue } from './chunk-queue.js';
 import type { LineSource } from './source.js';
 import type { TextChunk } from './text-chunk.js';
 
@@ -85,7 +86,6 @@ export interface ConnectionStats {
 
 const DEFAULT_MAX_QUEUED = 16 * 1024 * 1024;
 const DEFAULT_MAX_CONNECTIONS = 64;
-const MAX_CHUNK = 1 << 20;
 /** Closed connections whose stats are kept for `connectionStats()`. */
 const KEEP_CLOSED = 64;
 const EMPTY = Buffer.alloc(0);
@@ -118,32 +118,25 @@ function endpointName(e: DnstapEndpoint): string {
 export class DnstapListener implements LineSource {
   readonly name: string;
   readonly counters: DnstapListenerCounters = { read: 0, bytes: 0, errors: 0, connections: 0 };
-  /** Largest number of queued bytes seen (shows the bound held). */
-  peakQueuedBytes = 0;
 
   private readonly endpoints: DnstapEndpoint[];
   private readonly maxFrameBytes: number;
-  private readonly maxQueuedBytes: number;
   private readonly maxConnections: number;
   private readonly socketMode: number | undefined;
   private readonly onConnectionClosed: ((stats: ConnectionStats) => void) | undefined;
 
-  private queue: TextChunk[] = [];
-  private queueHead = 0;
-  private queued = 0;
+  private readonly queue: BoundedChunkQueue;
   private stopped = false;
-  private wake: (() => void) | null = null;
   private started: Promise<Array<{ endpoint: string; port?: number }>> | null = null;
   private readonly servers: Array<{ server: Server; endpoint: DnstapEndpoint }> = [];
   private readonly open = new Map<Socket, Connection>();
   private readonly closed: ConnectionStats[] = [];
-  private readonly paused = new Set<Socket>();
 
   constructor(options: DnstapListenerOptions) {
     if (options.endpoints.length === 0) throw new TunnelwatchError('TW_USAGE', 'dnstap listener: no endpoint');
     this.endpoints = options.endpoints;
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
-    this.maxQueuedBytes = Math.max(1, options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED);
+    this.queue = new BoundedChunkQueue(Math.max(1, options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED));
     this.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     this.socketMode = options.socketMode;
     this.onConnectionClosed = options.onConnectionClosed;
@@ -151,7 +144,12 @@ export class DnstapListener implements LineSource {
   }
 
   get queuedBytes(): number {
-    return this.queued;
+    return this.queue.bytes;
+  }
+
+  /** Largest number of queued bytes seen (shows the bound held). */
+  get peakQueuedBytes(): number {
+    return this.queue.peakBytes;
   }
 
   /** Open connections and the most recently closed ones. */
@@ -178,67 +176,16 @@ export class DnstapListener implements LineSource {
       socket.destroy();
     }
     this.open.clear();
-    this.paused.clear();
-    this.wake?.();
+    this.queue.close();
   }
 
   async *chunks(): AsyncGenerator<TextChunk> {
     await this.listening();
     try {
-      for (;;) {
-        if (this.queueHead === this.queue.length) {
-          if (this.stopped) return;
-          await new Promise<void>((resolve) => (this.wake = resolve));
-          this.wake = null;
-          continue;
-        }
-        const chunk = this.take();
-        this.resumeIfRoom();
-        yield chunk;
-      }
+      for (let chunk = await this.queue.pull(); chunk !== null; chunk = await this.queue.pull()) yield chunk;
     } finally {
       this.stop();
     }
-  }
-
-  /** The next queued chunk, with the chunks of the same stream right behind it merged in (up to 1 MiB). */
-  private take(): TextChunk {
-    const first = this.queue[this.queueHead++]!;
-    let parts: Buffer[] | null = null;
-    let size = first.data.length;
-    let endOfStream = first.endOfStream === true;
-    while (!endOfStream && this.queueHead < this.queue.length) {
-      const next = this.queue[this.queueHead]!;
-      if (next.stream !== first.stream || size + next.data.length > MAX_CHUNK) break;
-      (parts ??= [first.data]).push(next.data);
-      size += next.data.length;
-      endOfStream = next.endOfStream === true;
-      this.queueHead++;
-    }
-    if (this.queueHead === this.queue.length) {
-      this.queue = [];
-      this.queueHead = 0;
-    } else if (this.queueHead > 4096) {
-      this.queue = this.queue.slice(this.queueHead);
-      this.queueHead = 0;
-    }
-    this.queued -= size;
-    const chunk: TextChunk = { data: parts === null ? first.data : Buffer.concat(parts, size), offset: first.offset, stream: first.stream! };
-    if (endOfStream) chunk.endOfStream = true;
-    return chunk;
-  }
-
-  private enqueue(chunk: TextChunk): void {
-    this.queue.push(chunk);
-    this.queued += chunk.data.length;
-    if (this.queued > this.peakQueuedBytes) this.peakQueuedBytes = this.queued;
-    this.wake?.();
-  }
-
-  private resumeIfRoom(): void {
-    if (this.queued >= this.maxQueuedBytes || this.paused.size === 0) return;
-    for (const socket of this.paused) socket.resume();
-    this.paused.clear();
   }
 
   private bind(endpoint: DnstapEndpoint): Promise<{ endpoint: string; port?: number }> {
@@ -286,24 +233,21 @@ export class DnstapListener implements LineSource {
     this.open.set(socket, conn);
     socket.on('data', (data: Buffer) => {
       if (this.stopped || !conn.stats.open) return;
-      this.enqueue({ data, offset: conn.stats.bytes, stream: conn.stats.stream });
+      this.queue.push({ data, offset: conn.stats.bytes, stream: conn.stats.stream });
       conn.receive(data);
       if (conn.refused) {
         this.counters.errors++;
         socket.destroy();
         return;
       }
-      if (this.queued >= this.maxQueuedBytes && !this.paused.has(socket)) {
-        socket.pause();
-        this.paused.add(socket);
-      }
+      this.queue.throttle(socket);
     });
     socket.on('error', () => {
       conn.stats.errors++;
       this.counters.errors++;
     });
     socket.on('close', () => {
-      this.paused.delete(socket);
+      this.queue.forget(socket);
       if (this.open.delete(socket)) this.endConnection(conn);
     });
   }
@@ -312,7 +256,7 @@ export class DnstapListener implements LineSource {
   private endConnection(conn: Connection): void {
     if (!conn.stats.open) return;
     conn.stats.open = false;
-    this.enqueue({ data: EMPTY, offset: conn.stats.bytes, stream: conn.stats.stream, endOfStream: true });
+    this.queue.push({ data: EMPTY, offset: conn.stats.bytes, stream: conn.stats.stream, endOfStream: true });
     this.closed.push(conn.stats);
     if (this.closed.length > KEEP_CLOSED) this.closed.shift();
     this.onConnectionClosed?.(conn.stats);

@@ -14,20 +14,15 @@
  * Bounded memory, whatever the senders do:
  *   - a message longer than `maxMessageBytes` is cut there; the rest of the
  *     frame is read and thrown away (`counters.truncated`);
- *   - received-but-unpulled lines are bounded by `maxQueuedBytes`. TCP: when
- *     the queue reaches the bound every connection is paused, so the kernel
- *     buffers fill and TCP flow control slows the senders; they resume once
- *     the pipeline has pulled the queue below the bound. The queue can
- *     overshoot the bound by at most one socket read (64 KiB) plus one message.
- *     UDP CANNOT PUSH BACK: a datagram that arrives while the queue is full is
+ *   - received-but-unpulled lines are bounded by `maxQueuedBytes`
+ *     (chunk-queue.ts). TCP: at the bound connections are paused, so TCP flow
+ *     control slows the senders until the pipeline has pulled the queue below
+ *     it. UDP CANNOT PUSH BACK: a datagram that arrives while the queue is full is
  *     dropped and counted in `counters.dropped` (and the kernel itself drops
  *     datagrams when its receive buffer overflows, which no one can count
  *     here). Size `maxQueuedBytes`, or prefer TCP, accordingly.
  *
- * Each pull coalesces whatever is queued (up to 1 MiB) into one chunk and
- * never waits for more, so a line reaches the detector as soon as the
- * pipeline asks. Offsets are byte offsets in the stream of lines this source
- * has produced.
+ * Offsets are byte offsets in the stream of lines this source has produced.
  *
  * Counters: `read` = lines produced (messages accepted), `bytes` = bytes
  * received from the network (framing and dropped datagrams included),
@@ -40,6 +35,7 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { SourceCounters } from '../counters.js';
 import { TunnelwatchError } from '../errors.js';
+import { BoundedChunkQueue } from './chunk-queue.js';
 import type { LineSource } from './source.js';
 import type { TextChunk } from './text-chunk.js';
 
@@ -68,7 +64,6 @@ export interface SyslogCounters extends SourceCounters {
 const DEFAULT_MAX_MESSAGE = 64 * 1024;
 const DEFAULT_MAX_QUEUED = 16 * 1024 * 1024;
 const DEFAULT_MAX_CONNECTIONS = 256;
-const MAX_CHUNK = 1 << 20;
 /** Digits in an octet count: 10 is more than any sane message length, and keeps the count an exact integer. */
 const MAX_LEN_DIGITS = 10;
 
@@ -79,34 +74,27 @@ const SP = 0x20;
 export class SyslogSource implements LineSource {
   readonly name: string;
   readonly counters: SyslogCounters = { read: 0, bytes: 0, errors: 0, dropped: 0, truncated: 0, connections: 0 };
-  /** Largest number of queued bytes seen (for tests and metrics: shows the bound held). */
-  peakQueuedBytes = 0;
 
   private readonly protocol: 'udp' | 'tcp';
   private readonly host: string;
   private readonly port: number;
   private readonly maxMessageBytes: number;
-  private readonly maxQueuedBytes: number;
   private readonly maxConnections: number;
 
-  private queue: Buffer[] = [];
-  private queueHead = 0;
-  private queued = 0;
+  private readonly queue: BoundedChunkQueue;
   private offset = 0;
   private stopped = false;
-  private wake: (() => void) | null = null;
   private started: Promise<{ port: number }> | null = null;
   private udp: UdpSocket | null = null;
   private tcp: Server | null = null;
   private readonly conns = new Map<Socket, Framer>();
-  private readonly paused = new Set<Socket>();
 
   constructor(options: SyslogSourceOptions) {
     this.protocol = options.protocol;
     this.host = options.host;
     this.port = options.port;
     this.maxMessageBytes = Math.max(1, options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE);
-    this.maxQueuedBytes = Math.max(1, options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED);
+    this.queue = new BoundedChunkQueue(Math.max(1, options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED));
     this.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     const host = this.host.includes(':') ? `[${this.host}]` : this.host;
     this.name = `syslog:${this.protocol}:${host}:${this.port}`;
@@ -114,7 +102,12 @@ export class SyslogSource implements LineSource {
 
   /** Bytes received and not yet pulled. */
   get queuedBytes(): number {
-    return this.queued;
+    return this.queue.bytes;
+  }
+
+  /** Largest number of queued bytes seen (for tests and metrics: shows the bound held). */
+  get peakQueuedBytes(): number {
+    return this.queue.peakBytes;
   }
 
   /** Binds (once) and resolves with the bound port; rejects with TW_INPUT if the address cannot be bound. */
@@ -138,58 +131,16 @@ export class SyslogSource implements LineSource {
     }
     for (const socket of this.conns.keys()) socket.destroy();
     this.conns.clear();
-    this.paused.clear();
-    this.wake?.();
+    this.queue.close();
   }
 
   async *chunks(): AsyncGenerator<TextChunk> {
     await this.listening();
     try {
-      for (;;) {
-        if (this.queued === 0) {
-          if (this.stopped) return;
-          await new Promise<void>((resolve) => (this.wake = resolve));
-          this.wake = null;
-          continue;
-        }
-        const chunk = this.take();
-        this.resumeIfRoom();
-        yield chunk;
-      }
+      for (let chunk = await this.queue.pull(); chunk !== null; chunk = await this.queue.pull()) yield chunk;
     } finally {
       this.stop();
     }
-  }
-
-  /** Coalesces queued lines (at least one, up to MAX_CHUNK bytes) into one chunk. */
-  private take(): TextChunk {
-    const parts: Buffer[] = [];
-    let size = 0;
-    while (this.queueHead < this.queue.length) {
-      const line = this.queue[this.queueHead]!;
-      if (size > 0 && size + line.length > MAX_CHUNK) break;
-      parts.push(line);
-      size += line.length;
-      this.queueHead++;
-    }
-    if (this.queueHead === this.queue.length) {
-      this.queue = [];
-      this.queueHead = 0;
-    } else if (this.queueHead > 4096) {
-      this.queue = this.queue.slice(this.queueHead);
-      this.queueHead = 0;
-    }
-    this.queued -= size;
-    const data = parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
-    const chunk: TextChunk = { data, offset: this.offset };
-    this.offset += size;
-    return chunk;
-  }
-
-  private resumeIfRoom(): void {
-    if (this.queued >= this.maxQueuedBytes || this.paused.size === 0) return;
-    for (const socket of this.paused) socket.resume();
-    this.paused.clear();
   }
 
   /** Turns one message into one line and queues it. `parts` hold at most maxMessageBytes. */
@@ -206,11 +157,9 @@ export class SyslogSource implements LineSource {
       if (c === LF || c === CR) line[i] = SP;
     }
     line[end] = LF;
-    this.queue.push(line);
-    this.queued += line.length;
-    if (this.queued > this.peakQueuedBytes) this.peakQueuedBytes = this.queued;
+    this.queue.push({ data: line, offset: this.offset });
+    this.offset += line.length;
     this.counters.read++;
-    this.wake?.();
   }
 
   private bindUdp(): Promise<{ port: number }> {
@@ -220,7 +169,8 @@ export class SyslogSource implements LineSource {
       this.counters.bytes += msg.length;
       if (this.stopped) return;
       const line = Math.min(msg.length, this.maxMessageBytes) + 1;
-      if (this.queued > 0 && this.queued + line > this.maxQueuedBytes) {
+      const queued = this.queue.bytes;
+      if (queued > 0 && queued + line > this.queue.maxBytes) {
         this.counters.dropped++;
         return;
       }
@@ -280,16 +230,13 @@ export class SyslogSource implements LineSource {
       this.counters.bytes += data.length;
       if (this.stopped) return;
       framer.push(data);
-      if (this.queued >= this.maxQueuedBytes && !this.paused.has(socket)) {
-        socket.pause();
-        this.paused.add(socket);
-      }
+      this.queue.throttle(socket);
     });
     socket.on('error', () => this.counters.errors++);
     socket.on('close', () => {
       // A sender that closes its end has finished its last message (or broke an octet-counted frame).
       if (this.conns.delete(socket)) framer.end();
-      this.paused.delete(socket);
+      this.queue.forget(socket);
     });
   }
 }
