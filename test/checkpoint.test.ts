@@ -150,6 +150,42 @@ test('with --workers 2, kill -9 at 6 seeded moments: every partition resumes, an
   }),
 );
 
+test('SIGTERM in the middle of a file, then resume: no line is cut in two, counts and quarantine equal one uninterrupted run (one thread and --workers 2)', { timeout: 120_000 }, () =>
+  withTmpDir(async (dir) => {
+    const log = simulatedLog(dir, 600_000);
+    const reference = detect([log, '--alerts', join(dir, 'ref.jsonl'), '--quarantine', join(dir, 'ref-q.jsonl')], dir);
+    assert.equal(reference.status, 0, reference.stderr);
+    for (const workers of ['1', '2']) {
+      const state = join(dir, `state-${workers}`);
+      const args = [log, '--workers', workers, '--alerts', join(dir, `a-${workers}.jsonl`), '--quarantine', join(dir, `q-${workers}.jsonl`), '--state-dir', state, '--checkpoint-interval', '200ms'];
+      const child = spawn(process.execPath, [CLI, 'detect', ...args], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      // Stopped once it has checkpointed (so it is reading): the read that is cut off ends inside a line.
+      const checkpointed = (): boolean => {
+        try {
+          return readdirSync(state).some((f) => f.endsWith('.bin'));
+        } catch {
+          return false;
+        }
+      };
+      await waitFor(checkpointed, 'a first checkpoint', 60_000, 5);
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0, stderr);
+      const stopped = counts(stderr);
+      assert.ok(stopped['lines read']! < 600_002, `SIGTERM landed before the end (${stopped['lines read']} lines read)`);
+      const resumed = detect(args, dir);
+      assert.equal(resumed.status, 0, resumed.stderr);
+      assert.match(resumed.stderr, /resuming from the checkpoint/);
+      assert.deepEqual(counts(resumed.stderr), counts(reference.stderr), `--workers ${workers}`);
+      const lines = (f: string): string[] => readFileSync(join(dir, f), 'utf8').split('\n').sort();
+      assert.deepEqual(lines(`q-${workers}.jsonl`), lines('ref-q.jsonl'), `--workers ${workers}: the same quarantine, no fragments of a cut line`);
+      assert.deepEqual(alertDocs(join(dir, `a-${workers}.jsonl`)).sort(), alertDocs(join(dir, 'ref.jsonl')).sort());
+    }
+  }),
+);
+
 test('a torn or garbled newest checkpoint is detected, named, and the previous good one used', () =>
   withTmpDir((dir) => {
     const store = new CheckpointStore(dir);

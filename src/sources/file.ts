@@ -12,6 +12,10 @@ const READ_SIZE = 1 << 20;
  * A whole file, read once from start to end; gzip is recognised by its magic bytes. With a resume
  * point (a checkpoint's) it starts after the bytes already processed — when the file is still the
  * same one (device and inode); otherwise it reads the new file from its start and says so.
+ *
+ * Stopped (SIGTERM, SIGINT), a source hands out no more than its complete lines: the unterminated
+ * tail of its last read is the start of a line whose end it has not read, and a resumed run reads
+ * that line whole. Only at the end of the input is an unterminated last line a line.
  */
 export class FileSource implements LineSource {
   readonly counters: SourceCounters = { read: 0, bytes: 0, errors: 0 };
@@ -53,14 +57,16 @@ export class FileSource implements LineSource {
       while (!this.stopped) {
         const buf = Buffer.allocUnsafe(READ_SIZE);
         const { bytesRead: n } = await handle.read(buf, 0, READ_SIZE, position);
-        if (n === 0) break;
+        if (n === 0) {
+          const last = chunker.end();
+          if (last !== null) yield last;
+          break;
+        }
         position += n;
         this.counters.bytes += n;
         const chunk = chunker.push(n === READ_SIZE ? buf : buf.subarray(0, n));
         if (chunk !== null) yield chunk;
       }
-      const last = chunker.end();
-      if (last !== null) yield last;
     } finally {
       await handle?.close();
     }
@@ -91,6 +97,7 @@ export class FileSource implements LineSource {
     } finally {
       stream.destroy();
     }
+    if (this.stopped) return;
     const last = chunker.end();
     if (last !== null) yield last;
   }
@@ -115,6 +122,8 @@ export class StdinSource implements LineSource {
       const chunk = chunker.push(data);
       if (chunk !== null) yield chunk;
     }
+    // Stopped, the unterminated tail is part of a line not read to its end.
+    if (this.stopped) return;
     const last = chunker.end();
     if (last !== null) yield last;
   }

@@ -104,8 +104,8 @@ export class FollowSource implements LineSource {
     } finally {
       await handle?.close();
     }
-    const last = chunker.end();
-    if (last !== null) yield last;
+    // Only a stop ends a followed file: an unterminated tail is a line the writer has not finished
+    // (a resumed run reads it whole from the checkpoint's position).
   }
 
   private async tryOpen(): Promise<FileHandle | null> {
