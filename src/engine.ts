@@ -351,15 +351,20 @@ export class DetectionEngine {
   private advanceWatermark(watermark: number): void {
     if (watermark <= this.watermark) return;
     this.watermark = watermark;
+    // Cool-downs are pruned when windows close (every slide), not on every advance: the watermark
+    // moves on nearly every event, and a scan of every cool-down per event would let many alerting
+    // domains slow the engine down quadratically.
+    let closed = false;
     for (const s of this.specs) {
       const before = s.windows.openWindows;
       s.windows.closeThrough(watermark, this.closeWindow);
       if (s.windows.openWindows !== before) {
+        closed = true;
         this.counters.windowsClosed += before - s.windows.openWindows;
         for (const r of s.rules) r.cooldowns.prune(watermark);
       }
     }
-    this.scoreRule?.cooldowns.prune(watermark);
+    if (closed) this.scoreRule?.cooldowns.prune(watermark);
   }
 
   /** Whether the current event enters suspicious-only windows: a signature, or encoded data under a mostly-encoded domain. */
