@@ -38,8 +38,8 @@ export interface ProcessorState {
 
 export interface Processor {
   consume(cursor: SourceCursor, chunk: TextChunk): void | Promise<void>;
-  /** The source behind `cursor` is exhausted (binary decoders flush records they still hold). */
-  endSource(cursor: SourceCursor): void;
+  /** The source behind `cursor` is exhausted, or was `stopped` before its end (binary decoders flush records they still hold). */
+  endSource(cursor: SourceCursor, stopped: boolean): void;
   /** End of input (or interruption): close windows unless interrupted, and report. */
   finish(interrupted: boolean): Promise<ProcessorCounters>;
   /**
@@ -68,8 +68,8 @@ export class InProcessProcessor implements Processor {
     this.pipeline.consume(cursor, chunk);
   }
 
-  endSource(cursor: SourceCursor): void {
-    if (this.pipeline instanceof RecordPipeline) this.pipeline.endSource(cursor);
+  endSource(cursor: SourceCursor, stopped: boolean): void {
+    if (this.pipeline instanceof RecordPipeline) this.pipeline.endSource(cursor, stopped);
   }
 
   /** A parallel worker's share of a routed chunk (see src/parallel/routing.ts); line formats only. */

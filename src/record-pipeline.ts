@@ -27,10 +27,10 @@ export class RecordPipeline implements DecodedRecords {
     if (chunk.endOfStream === true) this.decoder.end(stream, this);
   }
 
-  /** The source is exhausted: the decoder flushes what it still holds. */
-  endSource(cursor: SourceCursor): void {
+  /** The source is exhausted, or `stopped` before its end: the decoder flushes what it still holds. */
+  endSource(cursor: SourceCursor, stopped: boolean): void {
     this.cursor = cursor;
-    this.decoder.end(cursor.name, this);
+    this.decoder.end(cursor.name, this, stopped);
   }
 
   event(event: DnsEvent): void {

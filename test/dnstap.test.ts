@@ -266,6 +266,16 @@ describe('frames BIND did not write', () => {
     }
   });
 
+  test('a source stopped in the middle of a frame (SIGTERM): the part read is not a truncated frame; the queries before it are still emitted', () => {
+    const file = frameStreamFile([query(1, 'whole.example.com'), query(2, 'cut.example.com')]);
+    const decoder = new DnstapDecoder();
+    const out = new Collected();
+    decoder.push(file.subarray(0, file.length - 12 - 10), 0, 'stream', out); // STOP is 12 bytes
+    decoder.end('stream', out, true);
+    assert.deepEqual(out.events.map((e) => e.qname), ['whole.example.com']);
+    assert.deepEqual(out.byReason(), {});
+  });
+
   test('control frames: a START of another content type makes its data frames skipped; a broken control frame is quarantined', () => {
     const other = Buffer.concat([encodeControl(CONTROL.START, ['protobuf:other.Type']), encodeData(query(1, 'x.example.com')), encodeControl(CONTROL.STOP)]);
     assert.deepEqual(decodeWhole(other).byReason(), { foreign_content_type: 1 });

@@ -463,6 +463,20 @@ test('records cut anywhere: 1-byte pieces, random pieces and newline-cut chunks 
   }
 });
 
+test('a source stopped in the middle of a record (SIGTERM): the part read is not reported as a truncated record; the records before it are unchanged', () => {
+  const data = fixture('dns-ethernet-nano.pcap');
+  // Record 6 (the TCP query) starts at 546: stop 20 bytes into it.
+  const piece = data.subarray(0, 546 + 20);
+  const decoder = new PcapDecoder();
+  const stopped = new Collected();
+  decoder.push(piece, 0, 'capture', stopped);
+  decoder.end('capture', stopped, true);
+  const ended = decode(piece);
+  assert.deepEqual(stopped.outcomes, ended.outcomes.slice(0, -1), 'the same outcomes, less the truncated record');
+  assert.equal(ended.outcomes.at(-1)!.reason, 'pcap_truncated_record');
+  assert.deepEqual(stopped.quarantined, {});
+});
+
 test('a file cut short: records before the cut unchanged, the cut record quarantined; a damaged length stops the file', () => {
   const data = fixture('dns-ethernet-nano.pcap');
   const whole = decode(data);

@@ -226,7 +226,7 @@ export async function runDetect(options: DetectOptions): Promise<DetectSummary> 
             if (checkpointer.due()) await checkpoint();
           }
         }
-        processor?.endSource(cursor);
+        processor?.endSource(cursor, interrupted);
         if (!interrupted) checkpointer?.finished(source.name);
       }
     } finally {

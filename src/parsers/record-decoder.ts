@@ -28,9 +28,11 @@ export interface RecordDecoder {
   push(data: Buffer, offset: number, source: string, out: DecodedRecords): void;
   /**
    * End of `source`: a truncated trailing record is quarantined, and queries still waiting for a
-   * response are emitted without one. The decoder is then ready for the next source.
+   * response are emitted without one. The decoder is then ready for the next source. `stopped`:
+   * the source was stopped before its end (SIGTERM, SIGINT), so the bytes of a record it had not
+   * finished reading are the start of a record, not a truncated one, and are let go unreported.
    */
-  end(source: string, out: DecodedRecords): void;
+  end(source: string, out: DecodedRecords, stopped?: boolean): void;
 }
 
 /** The skip reason of a response whose facts went into its query's event. */

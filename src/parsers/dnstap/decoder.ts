@@ -116,11 +116,11 @@ export class DnstapDecoder implements RecordDecoder {
     stream.push(data, offset, out);
   }
 
-  end(source: string, out: DecodedRecords): void {
+  end(source: string, out: DecodedRecords, stopped = false): void {
     const stream = this.streams.get(source);
     if (stream === undefined) return;
     this.streams.delete(source);
-    stream.end(out);
+    stream.end(out, stopped);
   }
 }
 
@@ -149,9 +149,9 @@ class DnstapStream implements FrameHandler {
     this.reader.push(data, this, offset);
   }
 
-  end(out: DecodedRecords): void {
+  end(out: DecodedRecords, stopped: boolean): void {
     this.out = out;
-    this.reader.end(this);
+    this.reader.end(this, stopped);
     this.pending.drain(this.emitHeld);
   }
 

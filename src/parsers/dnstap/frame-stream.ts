@@ -174,8 +174,9 @@ export class FrameStreamReader {
    * End of the stream: a frame cut short is reported as `truncated_frame` (one passed over as too
    * large was reported already). The reader is then ready for a new stream at offset 0.
    */
-  end(handler: FrameHandler): void {
-    const partial = this.want !== Want.Skip && !this.idle;
+  end(handler: FrameHandler, stopped = false): void {
+    // A source stopped before its end cut the frame it was reading, which is not a truncated frame.
+    const partial = this.want !== Want.Skip && !this.idle && !stopped;
     if (partial) {
       const parts: Buffer[] = [this.head.subarray(0, this.headFill)];
       if (this.body !== null) parts.push(this.body.subarray(0, Math.min(this.bodyFill, BAD_FRAME_SAMPLE_BYTES)));

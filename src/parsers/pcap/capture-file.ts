@@ -74,10 +74,13 @@ export class CaptureFileReader {
     this.queue.detach();
   }
 
-  /** End of the source: a record cut off by the end of the file is reported; ready for the next source. */
-  end(): void {
+  /**
+   * End of the source: a record cut off by the end of the file is reported (unless the source was
+   * `stopped` before its end: then it is only the part read so far); ready for the next source.
+   */
+  end(stopped = false): void {
     const q = this.queue;
-    if (this.mode !== 'stopped') {
+    if (this.mode !== 'stopped' && !stopped) {
       if (this.skipping > 0) this.sink.bad(PCAP.truncatedFile, Buffer.alloc(0), this.skippedBlockAt);
       else if (q.length > 0) this.sink.bad(PCAP.truncatedFile, q.all(), q.offset);
     }

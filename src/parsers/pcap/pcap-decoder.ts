@@ -74,9 +74,9 @@ export class PcapDecoder implements RecordDecoder, CaptureSink, MessageSink {
     this.reader.push(data, offset);
   }
 
-  end(source: string, out: DecodedRecords): void {
+  end(source: string, out: DecodedRecords, stopped = false): void {
     this.bind(source, out);
-    this.reader.end();
+    this.reader.end(stopped);
     this.dns.drain();
     this.tcp.clear();
     this.records = 0;
