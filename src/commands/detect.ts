@@ -2,6 +2,7 @@
  * `tunnelwatch detect`: wires sources → parser → engine → sinks for one run
  * and prints the run summary on stderr at the end or on SIGINT/SIGTERM.
  */
+import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import type { Alert } from '../alerts/alert.js';
 import type { Config } from '../config/schema.js';
@@ -90,14 +91,18 @@ export async function runDetect(options: DetectOptions): Promise<DetectSummary> 
   const pendingRows: WindowAggregate[] = [];
   let aggregateRows = resumed?.aggregateRows ?? 0;
   let alerts = resumed?.alerts ?? 0;
+  // Tags this run's window rows in the store; a resumed run is the same run.
+  const runId = resumed?.runId ?? randomBytes(8).toString('hex');
   if (resumed !== null) {
     // What was written after the checkpoint is replayed: cut it off first, so it is written once.
     const cut =
       (alertFile === null || resumed.outputs.alerts === null ? 0 : LineFileWriter.trimTo(alertFile.path, resumed.outputs.alerts)) +
       LineFileWriter.trimTo(quarantine.path, resumed.outputs.quarantine) +
       (late === null || resumed.outputs.late === null ? 0 : LineFileWriter.trimTo(late.path, resumed.outputs.late));
+    const rows = (await store?.forgetWindowsFrom(runId, resumed.aggregateRows)) ?? 0;
     const lines = resumed.sources.reduce((n, p) => n + p.lines, 0);
-    log(`tunnelwatch: resuming from the checkpoint in ${checkpointer!.dir}: ${lines} lines done${cut > 0 ? `, ${cut} bytes of output after it cut off for replay` : ''}`);
+    const replayed = [cut > 0 ? `${cut} bytes of output` : '', rows > 0 ? `${rows} window rows of the store` : ''].filter((x) => x !== '').join(' and ');
+    log(`tunnelwatch: resuming from the checkpoint in ${checkpointer!.dir}: ${lines} lines done${replayed === '' ? '' : `, ${replayed} after it cut off for replay`}`);
   }
   const outputs: ProcessorOutputs = {
     alert(alert) {
@@ -111,7 +116,7 @@ export async function runDetect(options: DetectOptions): Promise<DetectSummary> 
         ? undefined
         : (row) => {
             if (parquet !== null) pendingRows.push(row);
-            store?.addWindow(row);
+            store?.addWindow(row, runId, aggregateRows);
             aggregateRows++;
           },
     late: late === null ? undefined : (event) => late.write(JSON.stringify(event)),
@@ -163,12 +168,18 @@ export async function runDetect(options: DetectOptions): Promise<DetectSummary> 
     if (checkpointer === null || processor === null) return;
     // Taken first: a parallel run's workers answer after the chunks before it, with their alerts.
     const state = await processor.checkpointState();
+    // The tables hold every row and alert counted before the checkpoint (none is replayed); after
+    // any flush the timer started, and a failure stops the checkpoint.
+    const flushed = flushing.then(flushTables);
+    flushing = flushed.catch(() => {});
+    await flushed;
     checkpointer.save({
       fingerprint: stateFingerprint(config, format),
       format,
       processor: state,
       alerts,
       aggregateRows,
+      runId,
       outputs: { alerts: alertFile?.commit() ?? null, quarantine: quarantine.commit(), late: late?.commit() ?? null },
     });
   };
@@ -185,14 +196,17 @@ export async function runDetect(options: DetectOptions): Promise<DetectSummary> 
   }
 
   let peakRss = process.memoryUsage.rss();
-  const flushOutputs = async (): Promise<void> => {
-    quarantine.flush();
-    late?.flush();
+  const flushTables = async (): Promise<void> => {
     if (parquet !== null && pendingRows.length > 0) {
       parquet.add(pendingRows.splice(0));
       await parquet.flushAll();
     }
     await store?.flush();
+  };
+  const flushOutputs = async (): Promise<void> => {
+    quarantine.flush();
+    late?.flush();
+    await flushTables();
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
   };
   // Also while the input is idle (follow mode, a quiet syslog feed), buffered outputs reach the disk.

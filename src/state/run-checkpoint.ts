@@ -40,6 +40,8 @@ export interface RunCheckpoint {
   processor: ProcessorState[];
   alerts: number;
   aggregateRows: number;
+  /** The run's id in the store's window rows (kept across restarts, so a resumed run can find its rows). */
+  runId: string;
   /** Committed byte sizes of the output files, by role. */
   outputs: { alerts: number | null; quarantine: number; late: number | null };
 }

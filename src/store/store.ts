@@ -43,7 +43,11 @@ CREATE TABLE IF NOT EXISTS windows (
 );
 -- Score rules (added after the first release: stores made before get the columns here).
 ALTER TABLE alerts ADD COLUMN IF NOT EXISTS score INTEGER;
-ALTER TABLE alerts ADD COLUMN IF NOT EXISTS tool VARCHAR;`;
+ALTER TABLE alerts ADD COLUMN IF NOT EXISTS tool VARCHAR;
+-- Which detect run wrote a window row, and its number in that run: a run resumed from a
+-- checkpoint deletes its rows from the checkpoint's count on and writes them again.
+ALTER TABLE windows ADD COLUMN IF NOT EXISTS run_id VARCHAR;
+ALTER TABLE windows ADD COLUMN IF NOT EXISTS seq BIGINT;`;
 
 /** SQL string literal for a path this module chose itself (quotes doubled). */
 function literal(path: string): string {
@@ -101,9 +105,12 @@ export class Store {
     );
   }
 
-  addWindow(row: WindowAggregate): void {
+  /** `run` and `seq`: the detect run and the row's number in it (see `forgetWindowsFrom`). */
+  addWindow(row: WindowAggregate, run: string, seq: number): void {
     this.windows.push(
       JSON.stringify({
+        run_id: run,
+        seq,
         window_name: row.window,
         window_start: row.windowStart,
         window_end: row.windowEnd,
@@ -116,6 +123,16 @@ export class Store {
         alerted: row.alerted,
       }),
     );
+  }
+
+  /**
+   * Deletes the window rows `run` wrote from its row number `seq` on: a run resumed from a
+   * checkpoint that had counted `seq` rows writes them again (alerts need no such step: their ids
+   * are deterministic and a stored id is kept once).
+   */
+  async forgetWindowsFrom(run: string, seq: number): Promise<number> {
+    const result = await this.connection.run('DELETE FROM windows WHERE run_id = $1 AND seq >= $2', [run, seq]);
+    return Number(result.rowsChanged);
   }
 
   /** Writes what was added since the last flush; an alert id already stored is kept once. */
@@ -136,10 +153,13 @@ export class Store {
     if (windows.length > 0) {
       await this.load(
         windows,
-        `INSERT INTO windows SELECT window_name, make_timestamp(window_start * 1000), make_timestamp(window_end * 1000), registered_domain,
-           queries, distinct_subdomains, distinct_clients, max_client_distinct_subdomains, top_client, alerted FROM `,
+        `INSERT INTO windows (window_name, window_start, window_end, registered_domain, queries, distinct_subdomains, distinct_clients,
+           max_client_distinct_subdomains, top_client, alerted, run_id, seq)
+         SELECT window_name, make_timestamp(window_start * 1000), make_timestamp(window_end * 1000), registered_domain,
+           queries, distinct_subdomains, distinct_clients, max_client_distinct_subdomains, top_client, alerted, run_id, seq FROM `,
         `{window_name: 'VARCHAR', window_start: 'BIGINT', window_end: 'BIGINT', registered_domain: 'VARCHAR', queries: 'BIGINT',
-          distinct_subdomains: 'BIGINT', distinct_clients: 'BIGINT', max_client_distinct_subdomains: 'BIGINT', top_client: 'VARCHAR', alerted: 'BOOLEAN'}`,
+          distinct_subdomains: 'BIGINT', distinct_clients: 'BIGINT', max_client_distinct_subdomains: 'BIGINT', top_client: 'VARCHAR', alerted: 'BOOLEAN',
+          run_id: 'VARCHAR', seq: 'BIGINT'}`,
       );
     }
   }
