@@ -182,6 +182,8 @@ describe('ParquetAggregateSink', () => {
         ['max_client_distinct_subdomains', 'BIGINT'],
         ['top_client', 'VARCHAR'],
         ['alerted', 'BOOLEAN'],
+        ['run_id', 'VARCHAR'],
+        ['seq', 'BIGINT'],
       ],
     );
     const meta = await con.runAndReadAll('SELECT DISTINCT compression FROM parquet_metadata($1)', [path]);
@@ -290,6 +292,26 @@ describe('ParquetAggregateSink', () => {
     await sink.close();
   });
 
+  it('tags rows with the run and numbers every row received, dropped ones included, from firstSeq on', async () => {
+    const dir = await tmp();
+    const sink = await ParquetAggregateSink.open({ dir, run: 'run-7', firstSeq: 40 });
+    assert.equal(sink.run, 'run-7');
+    sink.add([row(1), row(0, { queries: -1 }), row(2)]);
+    sink.add([row(3)]);
+    const p = await sink.flush();
+    assert.ok(p !== null);
+    const tags = await con.runAndReadAll('SELECT run_id, seq FROM read_parquet($1) ORDER BY seq', [p]);
+    assert.deepEqual(tags.getRowObjectsJS(), [
+      { run_id: 'run-7', seq: 40n },
+      { run_id: 'run-7', seq: 42n },
+      { run_id: 'run-7', seq: 43n },
+    ]);
+    await sink.close();
+    const fresh = await ParquetAggregateSink.open({ dir: await tmp() });
+    assert.match(fresh.run, /^[0-9a-f]{16}$/, 'a random run id by default');
+    await fresh.close();
+  });
+
   it('a failed write counts the rows failed, throws TW_PARQUET_WRITE, and the sink keeps working', async () => {
     const parent = await tmp();
     const dir = join(parent, 'out');
@@ -357,6 +379,7 @@ describe('ParquetAggregateSink', () => {
     await assert.rejects(ParquetAggregateSink.open({ dir, filePrefix: '.hidden' }), RangeError);
     await assert.rejects(ParquetAggregateSink.open({ dir, maxRowsPerFile: 0 }), RangeError);
     await assert.rejects(ParquetAggregateSink.open({ dir: '' }), RangeError);
+    await assert.rejects(ParquetAggregateSink.open({ dir, firstSeq: -1 }), RangeError);
   });
 
   it('sqlStringLiteral doubles single quotes', () => {

@@ -86,13 +86,16 @@ export async function runDetect(options: DetectOptions): Promise<DetectSummary> 
   const quarantine = new LineFileWriter(config.output.quarantine);
   const late = config.output.late === undefined ? null : new LineFileWriter(config.output.late);
   // DuckDB takes a tenth of a second to load: only runs that write tables pay for it.
-  const parquet = config.output.aggregates === undefined ? null : await (await import('../sinks/parquet-aggregates.js')).ParquetAggregateSink.open({ dir: config.output.aggregates });
+  // Tags this run's window rows in the store and the Parquet files; a resumed run is the same run.
+  const runId = resumed?.runId ?? randomBytes(8).toString('hex');
+  const parquet =
+    config.output.aggregates === undefined
+      ? null
+      : await (await import('../sinks/parquet-aggregates.js')).ParquetAggregateSink.open({ dir: config.output.aggregates, run: runId, firstSeq: resumed?.aggregateRows ?? 0 });
   const store = config.output.store === undefined ? null : await (await import('../store/store.js')).Store.open(config.output.store);
   const pendingRows: WindowAggregate[] = [];
   let aggregateRows = resumed?.aggregateRows ?? 0;
   let alerts = resumed?.alerts ?? 0;
-  // Tags this run's window rows in the store; a resumed run is the same run.
-  const runId = resumed?.runId ?? randomBytes(8).toString('hex');
   if (resumed !== null) {
     // What was written after the checkpoint is replayed: cut it off first, so it is written once.
     const cut =

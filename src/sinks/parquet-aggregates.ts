@@ -42,6 +42,13 @@ export interface ParquetAggregateSinkOptions {
   maxRowsPerFile?: number;
   /** File name prefix; default `windows`. Letters, digits, `_`, `-`, `.`; must not start with `.`. */
   filePrefix?: string;
+  /**
+   * The detect run writing the rows (column `run_id`; default: a random id) and the number of the
+   * first row `add` receives (column `seq`, counted on by every row received; default 0). A run
+   * resumed from a checkpoint may write rows again: (run_id, seq) tells the copies apart.
+   */
+  run?: string;
+  firstSeq?: number;
 }
 
 /** Thrown (rejected) by `flush`/`flushAll`/`close` when a file could not be written; its rows are counted `failed`. */
@@ -83,9 +90,17 @@ const CREATE_TABLE_SQL = `CREATE OR REPLACE TEMP TABLE ${TABLE} (
   distinct_clients BIGINT NOT NULL,
   max_client_distinct_subdomains BIGINT NOT NULL,
   top_client VARCHAR NOT NULL,
-  alerted BOOLEAN NOT NULL
+  alerted BOOLEAN NOT NULL,
+  run_id VARCHAR NOT NULL,
+  seq BIGINT NOT NULL
 )`;
-const COLUMN_TYPES = [VARCHAR, TIMESTAMPTZ, TIMESTAMPTZ, VARCHAR, BIGINT, BIGINT, BIGINT, BIGINT, VARCHAR, BOOLEAN];
+const COLUMN_TYPES = [VARCHAR, TIMESTAMPTZ, TIMESTAMPTZ, VARCHAR, BIGINT, BIGINT, BIGINT, BIGINT, VARCHAR, BOOLEAN, VARCHAR, BIGINT];
+
+/** A buffered row and its number in the run. */
+interface NumberedRow {
+  row: WindowAggregate;
+  seq: number;
+}
 
 /** Rows per DuckDB data chunk (DuckDB's standard vector size). */
 const CHUNK_ROWS = 2048;
@@ -154,8 +169,11 @@ export class ParquetAggregateSink {
   readonly maxRowsPerFile: number;
   readonly filePrefix: string;
 
-  private buffer: WindowAggregate[] = [];
+  private buffer: NumberedRow[] = [];
+  /** Number of the next file name. */
   private seq = 0;
+  /** Number (`seq` column) of the next row received. */
+  private nextRow: number;
   /** Serializes flushes: each waits for the previous one. */
   private tail: Promise<unknown> = Promise.resolve();
   private closing: Promise<void> | null = null;
@@ -167,7 +185,10 @@ export class ParquetAggregateSink {
     dir: string,
     maxRowsPerFile: number,
     filePrefix: string,
+    readonly run: string,
+    firstSeq: number,
   ) {
+    this.nextRow = firstSeq;
     this.dir = dir;
     this.maxRowsPerFile = maxRowsPerFile;
     this.filePrefix = filePrefix;
@@ -183,6 +204,9 @@ export class ParquetAggregateSink {
       throw new RangeError(`filePrefix must match ${String(PREFIX_RE)}, got ${JSON.stringify(filePrefix)}`);
     }
     if (typeof opts.dir !== 'string' || opts.dir === '') throw new RangeError('dir must be a non-empty path');
+    const firstSeq = opts.firstSeq ?? 0;
+    if (!Number.isSafeInteger(firstSeq) || firstSeq < 0) throw new RangeError(`firstSeq must be a non-negative integer, got ${String(firstSeq)}`);
+    const run = wellFormed(opts.run ?? randomBytes(8).toString('hex'));
     // Absolute, so DuckDB never sees a relative path, a leading `~` or a `scheme://`.
     const dir = resolve(opts.dir);
     await mkdir(dir, { recursive: true });
@@ -201,7 +225,7 @@ export class ParquetAggregateSink {
       instance.closeSync();
       throw e;
     }
-    return new ParquetAggregateSink(instance, connection, dir, maxRowsPerFile, filePrefix);
+    return new ParquetAggregateSink(instance, connection, dir, maxRowsPerFile, filePrefix, run, firstSeq);
   }
 
   /** Rows waiting for a flush. */
@@ -223,13 +247,16 @@ export class ParquetAggregateSink {
    */
   add(rows: readonly WindowAggregate[]): void {
     this.counters.received += rows.length;
+    const first = this.nextRow;
+    this.nextRow += rows.length;
     if (this.closing !== null) {
       this.drop('closed', rows.length);
       return;
     }
-    for (const r of rows) {
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
       const reason = invalidReason(r);
-      if (reason === null) this.buffer.push(r);
+      if (reason === null) this.buffer.push({ row: r, seq: first + i });
       else this.drop(reason, 1);
     }
   }
@@ -300,7 +327,7 @@ export class ParquetAggregateSink {
     this.dropReasons[reason] = (this.dropReasons[reason] ?? 0) + n;
   }
 
-  private takeBatch(): WindowAggregate[] {
+  private takeBatch(): NumberedRow[] {
     if (this.buffer.length <= this.maxRowsPerFile) {
       const batch = this.buffer;
       this.buffer = [];
@@ -315,7 +342,7 @@ export class ParquetAggregateSink {
     if (this.closed || this.buffer.length === 0) return null;
     const batch = this.takeBatch();
     let minStart = Infinity;
-    for (const r of batch) if (r.windowStart < minStart) minStart = r.windowStart;
+    for (const { row } of batch) if (row.windowStart < minStart) minStart = row.windowStart;
     const stamp = isoSafe(minStart);
     const tmpPath = join(
       this.dir,
@@ -347,7 +374,7 @@ export class ParquetAggregateSink {
   }
 
   /** Appends the batch through data chunks (about 3x faster than value-at-a-time appending). */
-  private async appendRows(batch: readonly WindowAggregate[]): Promise<void> {
+  private async appendRows(batch: readonly NumberedRow[]): Promise<void> {
     const appender: DuckDBAppender = await this.connection.createAppender(TABLE);
     let ok = false;
     try {
@@ -364,8 +391,10 @@ export class ParquetAggregateSink {
         const maxClientSub = vectorOf(chunk, 7, DuckDBBigIntVector);
         const topClient = vectorOf(chunk, 8, DuckDBVarCharVector);
         const alerted = vectorOf(chunk, 9, DuckDBBooleanVector);
+        const run = vectorOf(chunk, 10, DuckDBVarCharVector);
+        const seq = vectorOf(chunk, 11, DuckDBBigIntVector);
         for (let i = 0; i < n; i++) {
-          const r = batch[off + i]!;
+          const { row: r, seq: number } = batch[off + i]!;
           window.setItem(i, wellFormed(r.window));
           start.setItem(i, new DuckDBTimestampTZValue(BigInt(r.windowStart) * 1000n));
           end.setItem(i, new DuckDBTimestampTZValue(BigInt(r.windowEnd) * 1000n));
@@ -376,6 +405,8 @@ export class ParquetAggregateSink {
           maxClientSub.setItem(i, BigInt(r.maxClientDistinctSubdomains));
           topClient.setItem(i, wellFormed(r.topClient));
           alerted.setItem(i, r.alerted);
+          run.setItem(i, this.run);
+          seq.setItem(i, BigInt(number));
         }
         window.flush();
         start.flush();
@@ -387,6 +418,8 @@ export class ParquetAggregateSink {
         maxClientSub.flush();
         topClient.flush();
         alerted.flush();
+        run.flush();
+        seq.flush();
         appender.appendDataChunk(chunk);
         // Appending is synchronous native work: let the event loop breathe.
         if (chunkNo % CHUNKS_PER_YIELD === 0) await yieldToEventLoop();
