@@ -65,12 +65,14 @@ export interface EngineCounters extends DetectorCounters {
 /**
  * Bytes of state per held item, measured on V8 (node 20) with --expose-gc: a domain window with one
  * entry about 560 B, each further subdomain entry about 80 B plus its string; a sketch 16 KiB of
- * registers plus samples; an interned client address, or a client's profile entry, about 120 B.
+ * registers plus samples; an interned client (address, table entry and its profile counts) about
+ * 200 B; a client's profile history about 120 B.
  */
 const WINDOW_BYTES = 500;
 const ENTRY_BYTES = 100;
 const SKETCH_BYTES = 17_000;
-const CLIENT_BYTES = 120;
+const CLIENT_BYTES = 200;
+const HISTORY_BYTES = 120;
 /** Client tables smaller than this are never compacted. */
 const MIN_CLIENT_COMPACTION = 65_536;
 /** Events between two budget checks: the check is O(1), the eviction it may start is not. */
@@ -116,7 +118,8 @@ export class DetectionEngine {
     this.latenessMs = parseDuration(config.watermark.lateness);
     this.memory = new MemoryGuard(config.state.maxStateMb * 1_048_576, config.runtime.workers);
     const co = config.scoring.clientOutliers;
-    // Profiles take at most a tenth of the memory budget (half for the bucket, half for histories).
+    // Profiles take at most a tenth of the memory budget: half for the clients of the current bucket
+    // (interned records), half for histories.
     const budget = (config.state.maxStateMb * 1_048_576) / config.runtime.workers;
     const maxClients = budget > 0 ? Math.min(co.maxClients, Math.max(1000, Math.floor((budget * 0.05) / CLIENT_BYTES))) : co.maxClients;
     this.profiles = new ClientProfiles({ ...co, maxClients, bucketMs: parseDuration(co.bucket), forgetAfterBuckets: Math.ceil(86_400_000 / parseDuration(co.bucket)) });
@@ -254,7 +257,8 @@ export class DetectionEngine {
 
   /** Estimated bytes of window state and the client table (see the constants above). */
   get stateBytes(): number {
-    let bytes = (this.clientRecords.length + this.profiles.entries) * CLIENT_BYTES;
+    // The profiles' current bucket is made of interned records, counted with the client table.
+    let bytes = this.clientRecords.length * CLIENT_BYTES + this.profiles.historyEntries * HISTORY_BYTES;
     for (const s of this.specs) {
       const h = s.windows.held;
       bytes += h.windows * WINDOW_BYTES + h.entries * ENTRY_BYTES + h.sketches * SKETCH_BYTES;

@@ -125,9 +125,9 @@ export class ClientProfiles {
     this.pruned++;
   }
 
-  /** Entries held (current bucket and histories), for the engine's state estimate. */
-  get entries(): number {
-    return this.active.length + this.history.size;
+  /** Client histories held, for the engine's state estimate (the current bucket's clients are the engine's records). */
+  get historyEntries(): number {
+    return this.history.size;
   }
 
   /** Why `client` is an outlier (of the last closed bucket), or null. */
