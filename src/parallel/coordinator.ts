@@ -11,6 +11,10 @@
  * the alerts equal a single-threaded run's (only their interleaving across
  * partitions differs). At most `maxInFlight` chunks are outstanding, so a slow
  * worker slows the reader instead of growing a queue.
+ *
+ * Checkpoints (`checkpointState`): each worker is asked for its state behind the chunks already
+ * sent, and answers after their outputs; the reader waits for every answer, so the partitions'
+ * states, the source positions and the output files all describe the same moment.
  */
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../config/schema.js';
