@@ -148,6 +148,19 @@ test('a running tunnel alerts once per cool-down across all windows; the other c
   assert.notEqual(alerts[0]!.id, alerts[1]!.id);
 });
 
+test('cool-downs of many alerting domains are forgotten once they have ended, when windows close', () => {
+  const alerts: Alert[] = [];
+  const engine = new DetectionEngine(validateConfig({}), { alert: (a) => alerts.push(a) });
+  const cooldowns = (): number => engine.snapshot().rules.get('dns_tunnel_score')!.size;
+  // 300 domains each alert at once on an iodine handshake-shaped name (a high-confidence signature).
+  for (let d = 0; d < 300; d++) engine.process(ev(T0 + d * SECOND, '10.4.4.4', `vaaaakatefy.t.tun${d}.net`, 'NULL'));
+  assert.equal(alerts.length, 300, 'every domain alerted');
+  assert.equal(cooldowns(), 300, 'each alerting domain holds its cool-down');
+  // Two hours of ordinary traffic move the watermark past the 1 h cool-downs and close windows.
+  for (const e of background(T0 + 10 * 60 * SECOND, 120, seededRandom(8))) engine.process(e);
+  assert.equal(cooldowns(), 0, 'none is held once they have ended');
+});
+
 test('short hashed CDN host names are not data: they count only as distinct names, below that term\'s threshold no alert', () => {
   const rng = seededRandom(5);
   const events: DnsEvent[] = [];
