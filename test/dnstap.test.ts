@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { sniffFormat } from '../src/parsers/create.js';
-import { addressText } from '../src/parsers/dnstap/address.js';
+import { addressText } from '../src/parsers/address-text.js';
 import { DnstapDecoder } from '../src/parsers/dnstap/decoder.js';
 import { questionName } from '../src/parsers/dnstap/dns-message.js';
 import { CONTENT_TYPE_DNSTAP, CONTROL, encodeControl, encodeData, looksLikeDnstap } from '../src/parsers/dnstap/frame-stream.js';
@@ -324,6 +324,8 @@ describe('wire names and addresses', () => {
     assert.equal(addressText(v6('2001:0db8:0000:0001:0001:0001:0001:0001')), '2001:db8:0:1:1:1:1:1');
     assert.equal(addressText(v6('0000:0000:0000:0000:0000:ffff:c000:0280')), '::ffff:192.0.2.128');
     assert.equal(addressText(v6('0000:0000:0000:0000:0000:0000:c000:0280')), '::192.0.2.128');
+    assert.equal(addressText(v6('0000:0000:0000:0000:0000:0000:0000:0002')), '::2', 'seven zero groups: no dotted tail');
+    assert.equal(addressText(Buffer.from('ff0a00000102c0000280', 'hex'), 6, 4), '192.0.2.128', 'a span of a larger buffer');
     assert.equal(addressText(v6('fe80:0000:0000:0000:0000:0000:0000:0000')), 'fe80::');
     assert.equal(addressText(Uint8Array.from([1, 2, 3])), null);
     const random = seededRandom(3);

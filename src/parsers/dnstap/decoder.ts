@@ -27,7 +27,7 @@ import { fillNameFacts } from '../../domain/name-facts.js';
 import { nameRejection, Rejection } from '../parser.js';
 import { PendingQueries } from '../pending-queries.js';
 import { RESPONSE_PAIRED, type DecodedRecords, type RecordDecoder } from '../record-decoder.js';
-import { addressText } from './address.js';
+import { addressText } from '../address-text.js';
 import { readDnsMessage, type DnsFacts } from './dns-message.js';
 import {
   CONTENT_TYPE_DNSTAP,

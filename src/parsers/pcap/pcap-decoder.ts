@@ -18,7 +18,8 @@ import type { Rejection } from '../parser.js';
 import type { DecodedRecords, RecordDecoder } from '../record-decoder.js';
 import { CaptureFileReader, type CaptureSink } from './capture-file.js';
 import { DEFAULT_PAIRING, DnsEventMapper, type PacketContext, type PairingOptions } from './dns-events.js';
-import { formatAddress, PROTO_TCP, PROTO_UDP, readIp, type IpPacket } from './ip.js';
+import { addressText } from '../address-text.js';
+import { PROTO_TCP, PROTO_UDP, readIp, type IpPacket } from './ip.js';
 import { findNetworkLayer, type NetworkStart } from './link-layer.js';
 import { PCAP } from './reasons.js';
 import { DnsTcpStreams, type MessageSink } from './tcp-streams.js';
@@ -152,8 +153,9 @@ export class PcapDecoder implements RecordDecoder, CaptureSink, MessageSink {
   private setEndpoints(frame: Buffer, ip: IpPacket, sourcePort: number, destinationPort: number, tcp: boolean): PacketContext {
     const ctx = this.ctx;
     ctx.tcp = tcp;
-    ctx.sourceIp = formatAddress(frame, ip.source, ip.version);
-    ctx.destinationIp = formatAddress(frame, ip.destination, ip.version);
+    const length = ip.version === 4 ? 4 : 16;
+    ctx.sourceIp = addressText(frame, ip.source, length)!;
+    ctx.destinationIp = addressText(frame, ip.destination, length)!;
     ctx.sourcePort = sourcePort;
     ctx.destinationPort = destinationPort;
     return ctx;
