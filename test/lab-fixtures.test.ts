@@ -15,24 +15,11 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Alert } from '../src/alerts/alert.js';
 import { runDetect, type DetectSummary } from '../src/commands/detect.js';
+import type { LabLabels } from '../src/commands/eval-lab.js';
 import { validateConfig } from '../src/config/load.js';
 import { sniffFormat } from '../src/parsers/create.js';
 import { fixturePath, withTmpDir } from './helpers.js';
 
-interface Session {
-  id: string;
-  tool: string;
-  queryType: string;
-  domain: string;
-  tunnelDomain: string;
-  client: string;
-}
-
-interface Labels {
-  scenario: string;
-  expectAlerts: boolean;
-  malicious: Session[];
-}
 
 interface Excerpt {
   queryLog: { lines: number; of: number };
@@ -83,7 +70,7 @@ async function detectScenario(scenario: string): Promise<Array<{ file: string; a
 
 /** Each session alerted on every input, on its domain, its client on top, its tool named; nothing else alerted. */
 async function assertSessionsAlerted(scenario: string): Promise<void> {
-  const labels = readJson<Labels>(`lab/${scenario}/labels.json`);
+  const labels = readJson<LabLabels>(`lab/${scenario}/labels.json`);
   assert.equal(labels.expectAlerts, true);
   assert.ok(labels.malicious.length > 0, `${scenario}: the fixture has tunnel sessions`);
   for (const { file, alerts } of await detectScenario(scenario)) {
@@ -101,25 +88,25 @@ async function assertSessionsAlerted(scenario: string): Promise<void> {
 }
 
 test('lab fixtures: iodine NULL, TXT, CNAME and A sessions alerted on query log, pcap and dnstap, each with its domain, client and tool', async () => {
-  const labels = readJson<Labels>('lab/iodine/labels.json');
+  const labels = readJson<LabLabels>('lab/iodine/labels.json');
   assert.deepEqual(labels.malicious.map((s) => s.queryType).sort(), ['A', 'CNAME', 'NULL', 'TXT']);
   await assertSessionsAlerted('iodine');
 });
 
 test('lab fixtures: dns2tcp TXT and KEY sessions alerted on query log, pcap and dnstap, each with its domain, client and tool', async () => {
-  const labels = readJson<Labels>('lab/dns2tcp/labels.json');
+  const labels = readJson<LabLabels>('lab/dns2tcp/labels.json');
   assert.deepEqual(labels.malicious.map((s) => s.queryType).sort(), ['KEY', 'TXT']);
   await assertSessionsAlerted('dns2tcp');
 });
 
 test('lab fixtures: the slow exfiltration (12 queries over ~95 s) alerted on query log, pcap and dnstap', async () => {
-  const [session] = readJson<Labels>('lab/slow-exfil/labels.json').malicious;
+  const [session] = readJson<LabLabels>('lab/slow-exfil/labels.json').malicious;
   assert.equal(session?.tool, 'exfil');
   await assertSessionsAlerted('slow-exfil');
 });
 
 test('lab fixtures: the benign office traffic raises no alert on query log, pcap or dnstap', async () => {
-  const labels = readJson<Labels>('lab/benign/labels.json');
+  const labels = readJson<LabLabels>('lab/benign/labels.json');
   assert.equal(labels.expectAlerts, false);
   assert.deepEqual(labels.malicious, []);
   for (const { file, alerts } of await detectScenario('benign')) {

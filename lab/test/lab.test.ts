@@ -17,33 +17,13 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { after, before, test, type TestContext } from 'node:test';
+import type { LabLabels } from '../../src/commands/eval-lab.js';
 import { repoPath, waitFor } from '../../test/helpers.js';
 
 const LAB = repoPath('lab/lab.sh');
 const CLI = repoPath('dist/src/cli.js');
 const OUT = repoPath('lab/out');
 
-interface Session {
-  id: string;
-  tool: string;
-  queryType: string;
-  domain: string;
-  tunnelDomain: string;
-  client: string;
-  startMs: number;
-  endMs: number;
-  verified: { pingReplies?: number; queries?: number; file: { bytes: number; sha256: string; receivedSha256: string } };
-}
-
-interface Labels {
-  scenario: string;
-  startMs: number;
-  endMs: number;
-  expectAlerts: boolean;
-  malicious: Session[];
-  counts: { queryLogQueries: number; dnstapMessages: number; pcapPackets: number };
-  benign?: { queries: number; noerror: number; nxdomain: number };
-}
 
 /** The fields of an alert line (ECS) the assertions read. */
 interface AlertLine {
@@ -59,7 +39,7 @@ const SIGNED_TOOLS = new Set(['iodine', 'dns2tcp']);
 const INTERACTIVE_ALERT_MS = 10_000;
 
 interface ScenarioResult {
-  labels: Labels;
+  labels: LabLabels;
   follow: AlertLine[];
   batch: AlertLine[];
   /** tunnelwatch on the scenario's dnstap file (the resolver's own client-query records). */
@@ -186,7 +166,7 @@ async function runScenario(name: string): Promise<ScenarioResult> {
   const fromPcap = detectFile(dir, 'resolver.pcap', 'pcap');
   assert.ok(summaryCount(fromPcap, 'parsed') >= queryLogLines.length, fromPcap);
 
-  const labels = JSON.parse(readFileSync(`${dir}/labels.json`, 'utf8')) as Labels;
+  const labels = JSON.parse(readFileSync(`${dir}/labels.json`, 'utf8')) as LabLabels;
   return {
     labels,
     follow: readAlerts(`${dir}/alerts-follow.jsonl`),
@@ -390,7 +370,7 @@ function assertTunnelsAlerted(t: TestContext, result: ScenarioResult): void {
 }
 
 /** The tunnels really carried data: checked at the far end by the lab. */
-function assertDataMoved(labels: Labels): void {
+function assertDataMoved(labels: LabLabels): void {
   for (const s of labels.malicious) {
     assert.ok(s.verified.file.bytes > 0, `${s.id}: moved no data`);
     assert.equal(s.verified.file.receivedSha256, s.verified.file.sha256, `${s.id}: the far end received other bytes`);

@@ -15,12 +15,29 @@ import { runDetect } from './detect.js';
 /** Where the lab fixtures are in a checkout (dist/src/commands → the repository root). */
 export const LAB_FIXTURES = fileURLToPath(new URL('../../../test/fixtures/lab/', import.meta.url));
 
-interface LabSession {
+/** One tunnel session of a lab scenario, as lab/lab.sh writes it in `labels.json` (the fields read here and by the tests). */
+export interface LabSession {
   id: string;
   tool: string;
   queryType: string;
+  /** The registered domain the session's queries fall under. */
   domain: string;
+  tunnelDomain: string;
   client: string;
+  startMs: number;
+  endMs: number;
+  verified: { pingReplies?: number; queries?: number; file: { bytes: number; sha256: string; receivedSha256: string } };
+}
+
+/** A lab scenario's `labels.json`. */
+export interface LabLabels {
+  scenario: string;
+  startMs: number;
+  endMs: number;
+  expectAlerts: boolean;
+  malicious: LabSession[];
+  counts: { queryLogQueries: number; dnstapMessages: number; pcapPackets: number };
+  benign?: { queries: number; noerror: number; nxdomain: number };
 }
 
 export interface LabSessionScore {
@@ -60,7 +77,7 @@ export async function scoreLab(config: Config, dir = LAB_FIXTURES): Promise<LabS
       const log = join(dir, scenario, 'query.log');
       const labelsFile = join(dir, scenario, 'labels.json');
       if (!existsSync(log) || !existsSync(labelsFile)) continue;
-      const labels = JSON.parse(readFileSync(labelsFile, 'utf8')) as { malicious: LabSession[] };
+      const labels = JSON.parse(readFileSync(labelsFile, 'utf8')) as LabLabels;
       const alerts: Alert[] = [];
       const runConfig: Config = { ...config, output: { ...config.output, alerts: join(work, `${scenario}.jsonl`), quarantine: join(work, `${scenario}-q.jsonl`) } };
       const summary = await runDetect({ config: runConfig, inputs: [log], onAlert: (a) => alerts.push(a), log: () => {} });
