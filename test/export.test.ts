@@ -606,7 +606,8 @@ test('runExport: usage, input and output errors carry their codes; a failed writ
     writeFileSync(a, toEcsLine(makeAlert({ domain: 'one.example', time: T0 })) + '\n');
     const code = async (options: Partial<ExportOptions>): Promise<string> => {
       try {
-        await runExport({ format: 'rpz', alerts: [a], out: join(dir, 'x.zone'), log: () => undefined, ...options });
+        // A fixed clock: the alert is dated T0, and against the wall clock it expires a week later.
+        await runExport({ format: 'rpz', alerts: [a], out: join(dir, 'x.zone'), now: NOW, log: () => undefined, ...options });
       } catch (error) {
         assert.ok(error instanceof TunnelwatchError, String(error));
         return error.code;
