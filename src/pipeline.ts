@@ -77,7 +77,7 @@ export class Pipeline {
    * detected; for the others it only moves event time to theirs, so every worker keeps one watermark.
    */
   consumeRouted(cursor: SourceCursor, routed: RoutedView, offset: number, partition: number): void {
-    const { times, ends, located, owners, data } = routed;
+    const { times, ends, located, owners, data, decoded } = routed;
     const engine = this.engine;
     const parser = this.parser;
     let start = 0;
@@ -85,7 +85,7 @@ export class Pipeline {
       const end = ends[i]!;
       const owner = owners[i];
       if (owner === partition || (owner === BROADCAST && partition === 0)) {
-        const line = data.toString('latin1', start, end);
+        const line = decoded?.[i] ?? data.toString('latin1', start, end);
         const at = i * LOCATED_FIELDS;
         if (parser.restoreLocated !== undefined && located[at] !== -1) parser.restoreLocated(line, times[i]!, located, at);
         this.handle(line, cursor.name, cursor.lines + i + 1, offset + start);

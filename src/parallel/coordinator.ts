@@ -82,13 +82,14 @@ export class ParallelProcessor implements Processor {
   async consume(cursor: SourceCursor, chunk: TextChunk): Promise<void> {
     while (this.pending.size >= this.maxInFlight && this.failure === null) await new Promise<void>((resolve) => (this.waiting = resolve));
     if (this.failure !== null) throw this.failure;
-    const routed = routeChunk(chunk.data, this.router, this.owners);
+    const decoded: Array<string | undefined> = [];
+    const routed = routeChunk(chunk.data, this.router, this.owners, decoded);
     const seq = this.seq++;
     this.pending.set(seq, this.workers.length);
     const message: ToWorker = { type: 'chunk', seq, source: cursor.name, offset: chunk.offset, routed };
     for (const w of this.workers) w.postMessage(message);
     // The workers start on it; this thread does its own share meanwhile.
-    this.local.consumeRouted(cursor, viewOf(routed), chunk.offset, 0);
+    this.local.consumeRouted(cursor, { ...viewOf(routed), decoded }, chunk.offset, 0);
   }
 
   endSource(): void {

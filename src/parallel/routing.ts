@@ -45,6 +45,8 @@ export interface RoutedView {
   located: Int32Array;
   owners: Uint8Array;
   data: Buffer;
+  /** The coordinator's own lines as the routing pass decoded them (by line index), so they are not decoded twice. */
+  decoded?: Array<string | undefined>;
 }
 
 /** Bytes of routing data per line, before the padding and the line bytes. */
@@ -52,9 +54,10 @@ const BYTES_PER_LINE = 8 + 4 + 4 * LOCATED_FIELDS + 1;
 
 /**
  * `owners` maps a name's hash slot (partitionOfName over `owners.length` slots) to the partition
- * that handles it: slots, not partitions, so partitions can take unequal shares.
+ * that handles it: slots, not partitions, so partitions can take unequal shares. `keep`, when
+ * given, receives the decoded text of partition 0's lines (the caller's own, in this thread).
  */
-export function routeChunk(data: Buffer, parser: LineParser, owners: Uint8Array): RoutedChunk {
+export function routeChunk(data: Buffer, parser: LineParser, owners: Uint8Array, keep?: Array<string | undefined>): RoutedChunk {
   let lines = 0;
   for (let i = data.indexOf(0x0a); i >= 0; i = data.indexOf(0x0a, i + 1)) lines++;
   if (data.length > 0 && data[data.length - 1] !== 0x0a) lines++;
@@ -72,8 +75,9 @@ export function routeChunk(data: Buffer, parser: LineParser, owners: Uint8Array)
     view.ends[i] = nl;
     if (rejected === null && parser.saveLocated !== undefined) parser.saveLocated(view.located, i * LOCATED_FIELDS);
     else view.located[i * LOCATED_FIELDS] = -1;
-    view.owners[i] =
-      rejected === null ? owners[partitionOfName(line, parser.nameStart, parser.nameEnd, owners.length)]! : rejected.reason === HEADER_REASON ? BROADCAST : 0;
+    const owner = rejected === null ? owners[partitionOfName(line, parser.nameStart, parser.nameEnd, owners.length)]! : rejected.reason === HEADER_REASON ? BROADCAST : 0;
+    view.owners[i] = owner;
+    if (keep !== undefined) keep[i] = owner === 0 ? line : undefined;
     start = nl + 1;
   }
   return { buffer, lines, dataOffset, dataLength: data.length };

@@ -4,8 +4,9 @@
  *   registered domain ──▶ its open windows (≤ ⌈length/slide⌉) ──▶ DomainWindow
  *   window start      ──▶ the DomainWindows to close when the watermark passes its end
  *
- *   DomainWindow.askers: subdomain ──▶ the client id that asked it, or the set of ids when several did
- *                        (the apex is kept under '' so its clients count, but it is not a subdomain)
+ *   DomainWindow: subdomain ──▶ its position (order first seen) ──▶ the first client that asked it,
+ *                 and a log of further (position, client) pairs, collapsed to distinct pairs when read
+ *                 (the apex is kept under '' so its clients count, but it is not a subdomain)
  *
  * Per-client figures (distinct subdomains, distinct clients) are derived from
  * who asked each subdomain when an alert or a closing window needs them, not
@@ -45,13 +46,29 @@ export interface ClientShare {
 
 export class DomainWindow {
   queries = 0;
-  /** Exact until `exactLimit` distinct subdomains; then null and `sketch` counts. */
   /**
-   * Exact phase: who asked each subdomain. Made at the second (subdomain, client) pair: most domain
-   * windows of a busy log — and all of a flood of one-off names — see one, and a Map each was most
-   * of their memory. Until then the pair is held inline. Null again once the sketch counts.
+   * Exact phase: each subdomain's position in `subs`, in the order first seen. Made at the second
+   * (subdomain, client) pair: most domain windows of a busy log — and all of a flood of one-off
+   * names — see one, and a Map each was most of their memory. Until then the pair is held inline.
+   * Null again once the sketch counts.
    */
-  private askers: Map<string, number | Set<number>> | null = null;
+  private positions: Map<string, number> | null = null;
+  private subs: string[] = [];
+  /** Per position, the first client that asked it. */
+  private firstClients: number[] = [];
+  /**
+   * Further askers, as PAIR_CLIENT × position + client, appended as they come, repeats (and the
+   * first asker again) included:
+   * who asked what is read only for alerts, closing windows and checkpoints, and an append costs
+   * less than keeping a set per subdomain up to date on nearly every event of a busy log (the
+   * per-name client sets were a fifth of the engine's time in an ablation). Collapsed to its
+   * distinct pairs when it fills or before it is read (`compactAskers`), so it holds at most about
+   * twice the distinct pairs.
+   */
+  private askerLog: Float64Array | null = null;
+  private askerLogLength = 0;
+  /** Per-client rules only: the distinct further pairs, to tell a new one at once. */
+  private askerPairs: Set<number> | null = null;
   private firstSub: string | null = null;
   private firstClient = -1;
   private hasApex = false;
@@ -83,13 +100,13 @@ export class DomainWindow {
     return this.start + this.spec.lengthMs;
   }
 
-  /** The live state, for a checkpoint serialised at once (v8 serialisation keeps Maps and Sets). */
+  /** The state, for a checkpoint serialised at once (v8 serialisation keeps Maps and Sets). */
   snapshot(): DomainWindowState {
     return {
       domain: this.registeredDomain,
       start: this.start,
       queries: this.queries,
-      askers: this.sketch === null ? (this.askers ?? this.promote()) : null,
+      askers: this.sketch === null ? this.askersBySubdomain() : null,
       hasApex: this.hasApex,
       sketch: this.sketch === null ? null : this.sketch.snapshot(),
       sketchShares: this.sketchShares,
@@ -105,7 +122,6 @@ export class DomainWindow {
   static restore(spec: WindowSpec, exactLimit: number, s: DomainWindowState): DomainWindow {
     const w = new DomainWindow(spec, s.domain, s.start, exactLimit, false);
     w.queries = s.queries;
-    w.askers = s.askers;
     w.hasApex = s.hasApex;
     w.sketch = s.sketch === null ? null : DistinctCounter.restore(0, s.sketch);
     w.sketchShares = s.sketchShares;
@@ -115,13 +131,26 @@ export class DomainWindow {
     w.clientCrossed = s.clientCrossed;
     w.alerted = s.alerted;
     w.tally = s.tally === null ? null : Object.assign(new EvidenceTally(), s.tally);
+    if (s.askers !== null) {
+      w.positions = new Map();
+      if (w.clientCounts !== null) w.askerPairs = new Set();
+      for (const [sub, asker] of s.askers) {
+        const at = w.newPosition(sub, typeof asker === 'number' ? asker : first(asker));
+        if (typeof asker === 'number') continue;
+        for (const c of asker) {
+          if (c === w.firstClients[at]) continue;
+          w.askerPairs?.add(at * PAIR_CLIENT + c);
+          w.logAsker(at, c);
+        }
+      }
+    }
     return w;
   }
 
   get distinctSubdomains(): number {
     if (this.sketch !== null) return this.sketch.size;
-    if (this.askers === null) return this.firstSub === null || this.firstSub === APEX ? 0 : 1;
-    return this.askers.size - (this.hasApex ? 1 : 0);
+    if (this.positions === null) return this.firstSub === null || this.firstSub === APEX ? 0 : 1;
+    return this.subs.length - (this.hasApex ? 1 : 0);
   }
 
   get distinctExact(): boolean {
@@ -131,15 +160,19 @@ export class DomainWindow {
   /** Entries of the exact phase held in memory (0 once the sketch counts). */
   get heldEntries(): number {
     if (this.sketch !== null) return 0;
-    return this.askers !== null ? this.askers.size : this.firstSub === null ? 0 : 1;
+    return this.positions !== null ? this.subs.length : this.firstSub === null ? 0 : 1;
   }
 
-  /** Records one query; returns NEW_FOR_DOMAIN / NEW_FOR_CLIENT bits. */
+  /**
+   * Records one query; returns NEW_FOR_DOMAIN / NEW_FOR_CLIENT bits. A further client of a known
+   * subdomain is reported (NEW_FOR_CLIENT) only where per-client rules keep running counts: nothing
+   * else reads that bit, and telling it would need the set this window does not keep.
+   */
   add(sub: string, client: number): number {
     this.queries++;
     if (this.sketch !== null) return this.addToSketch(sub, client);
-    let askers = this.askers;
-    if (askers === null) {
+    let positions = this.positions;
+    if (positions === null) {
       if (this.firstSub === null) {
         this.firstSub = sub;
         this.firstClient = client;
@@ -152,34 +185,35 @@ export class DomainWindow {
         return NEW_FOR_DOMAIN | NEW_FOR_CLIENT | ENTRY_ADDED;
       }
       if (sub === this.firstSub && client === this.firstClient) return 0;
-      askers = this.promote();
+      positions = this.promote();
     }
-    const asker = askers.get(sub);
+    const at = positions.get(sub);
     let changed: number;
-    if (asker === undefined) {
-      askers.set(sub, client);
+    if (at === undefined) {
+      this.newPosition(sub, client);
       const apex = sub === APEX;
       if (apex) this.hasApex = true;
-      if (askers.size > this.exactLimit) {
+      if (this.subs.length > this.exactLimit) {
         // The entry that passes the limit (the apex too) ends the exact phase.
-        this.switchToSketch(askers);
+        this.switchToSketch();
         if (apex) return SWITCHED_TO_SKETCH;
         changed = NEW_FOR_DOMAIN | NEW_FOR_CLIENT | SWITCHED_TO_SKETCH;
       } else {
         if (apex) return ENTRY_ADDED;
         changed = NEW_FOR_DOMAIN | NEW_FOR_CLIENT | ENTRY_ADDED;
       }
-    } else if (asker === client) {
-      return 0;
     } else {
-      if (typeof asker === 'number') {
-        const both = new Set<number>();
-        askers.set(sub, both.add(asker).add(client));
-      } else {
-        // One hash operation, not has() then add(): a new (name, client) pair is most events of a busy log.
-        const before = asker.size;
-        if (asker.add(client).size === before) return 0;
+      const pairs = this.askerPairs;
+      if (pairs === null) {
+        // Not even the first client is compared here: one less memory access on nearly every event,
+        // and a repeat costs only its place in the log until compaction drops it.
+        this.logAsker(at, client);
+        return 0;
       }
+      if (this.firstClients[at] === client) return 0;
+      const before = pairs.size;
+      if (pairs.add(at * PAIR_CLIENT + client).size === before) return 0;
+      this.logAsker(at, client);
       if (sub === APEX) return 0;
       changed = NEW_FOR_CLIENT;
     }
@@ -201,10 +235,14 @@ export class DomainWindow {
       byClient.set(client, (byClient.get(client) ?? 0) + n);
     };
     if (this.sketch === null) {
-      for (const [sub, asker] of this.askers ?? this.promote()) {
-        const n = sub === APEX ? 0 : 1;
-        if (typeof asker === 'number') credit(asker, n);
-        else for (const c of asker) credit(c, n);
+      if (this.positions === null) this.promote();
+      const subs = this.subs;
+      for (let at = 0; at < subs.length; at++) credit(this.firstClients[at]!, subs[at] === APEX ? 0 : 1);
+      const log = this.compactAskers();
+      for (let i = 0; i < this.askerLogLength; i++) {
+        const pair = log[i]!;
+        const at = Math.floor(pair / PAIR_CLIENT);
+        credit(pair - at * PAIR_CLIENT, subs[at] === APEX ? 0 : 1);
       }
     } else {
       for (const [client, n] of this.sketchShares!) credit(client, n);
@@ -216,10 +254,22 @@ export class DomainWindow {
   samples(n: number, client?: number): string[] {
     const out: string[] = [];
     if (this.sketch !== null) return this.samplesKept.slice(0, n);
-    for (const [sub, asker] of this.askers ?? this.promote()) {
-      if (out.length >= n) break;
+    if (this.positions === null) this.promote();
+    let asked: Set<number> | null = null;
+    if (client !== undefined) {
+      asked = new Set();
+      const log = this.compactAskers();
+      for (let i = 0; i < this.askerLogLength; i++) {
+        const pair = log[i]!;
+        const at = Math.floor(pair / PAIR_CLIENT);
+        if (pair - at * PAIR_CLIENT === client) asked.add(at);
+      }
+    }
+    const subs = this.subs;
+    for (let at = 0; at < subs.length && out.length < n; at++) {
+      const sub = subs[at]!;
       if (sub === APEX) continue;
-      if (client === undefined || asker === client || (typeof asker !== 'number' && asker.has(client))) out.push(sub);
+      if (asked === null || this.firstClients[at] === client || asked.has(at)) out.push(sub);
     }
     return out;
   }
@@ -240,7 +290,9 @@ export class DomainWindow {
   /** Calls `f` with every client id the window holds (maybe more than once). */
   forEachClient(f: (client: number) => void): void {
     if (this.firstSub !== null) f(this.firstClient);
-    if (this.askers !== null) for (const a of this.askers.values()) typeof a === 'number' ? f(a) : a.forEach(f);
+    for (const c of this.firstClients) f(c);
+    const log = this.askerLog;
+    for (let i = 0; i < this.askerLogLength; i++) f(log![i]! % PAIR_CLIENT);
     if (this.sketchShares !== null) for (const c of this.sketchShares.keys()) f(c);
     if (this.clientCounts !== null) for (const c of this.clientCounts.keys()) f(c);
     if (this.clientCrossed !== null) for (const c of this.clientCrossed.keys()) f(c);
@@ -251,32 +303,115 @@ export class DomainWindow {
     const to = (c: number): number => remap[c]!;
     const keys = (m: Map<number, number> | null): Map<number, number> | null => (m === null ? null : new Map([...m].map(([c, n]) => [to(c), n])));
     if (this.firstSub !== null) this.firstClient = to(this.firstClient);
-    if (this.askers !== null) {
-      for (const [sub, a] of this.askers) this.askers.set(sub, typeof a === 'number' ? to(a) : new Set([...a].map(to)));
+    this.firstClients = this.firstClients.map(to);
+    const log = this.askerLog;
+    for (let i = 0; i < this.askerLogLength; i++) {
+      const pair = log![i]!;
+      const at = Math.floor(pair / PAIR_CLIENT);
+      log![i] = at * PAIR_CLIENT + to(pair - at * PAIR_CLIENT);
     }
+    if (this.askerPairs !== null) this.askerPairs = new Set(log === null ? [] : log.subarray(0, this.askerLogLength));
     this.sketchShares = keys(this.sketchShares);
     this.clientCounts = keys(this.clientCounts);
     this.clientCrossed = keys(this.clientCrossed);
   }
 
-  /** The exact phase's Map, made from the inline pair. */
-  private promote(): Map<string, number | Set<number>> {
+  /** The exact phase as subdomain → client, or the set of clients when several asked (the checkpoint's form). */
+  private askersBySubdomain(): Map<string, number | Set<number>> {
+    if (this.positions === null) this.promote();
     const m = new Map<string, number | Set<number>>();
-    if (this.firstSub !== null) m.set(this.firstSub, this.firstClient);
-    this.firstSub = null;
-    this.askers = m;
+    const subs = this.subs;
+    for (let at = 0; at < subs.length; at++) m.set(subs[at]!, this.firstClients[at]!);
+    const log = this.compactAskers();
+    for (let i = 0; i < this.askerLogLength; i++) {
+      const pair = log[i]!;
+      const at = Math.floor(pair / PAIR_CLIENT);
+      const sub = subs[at]!;
+      const asker = m.get(sub)!;
+      if (typeof asker === 'number') m.set(sub, new Set([asker, pair - at * PAIR_CLIENT]));
+      else asker.add(pair - at * PAIR_CLIENT);
+    }
     return m;
   }
 
-  private switchToSketch(askers: Map<string, number | Set<number>>): void {
+  private newPosition(sub: string, client: number): number {
+    const at = this.subs.length;
+    this.positions!.set(sub, at);
+    this.subs.push(sub);
+    this.firstClients.push(client);
+    return at;
+  }
+
+  private logAsker(at: number, client: number): void {
+    let log = this.askerLog;
+    if (log === null) log = this.askerLog = new Float64Array(MIN_ASKER_LOG);
+    else if (this.askerLogLength === log.length) {
+      log = this.compactAskers();
+      // Still more than half full of distinct pairs: grow, so compaction stays amortised O(log n) per append.
+      if (this.askerLogLength * 2 > log.length) {
+        const grown = new Float64Array(log.length * 2);
+        grown.set(log.subarray(0, this.askerLogLength));
+        log = this.askerLog = grown;
+      }
+    }
+    log[this.askerLogLength++] = at * PAIR_CLIENT + client;
+  }
+
+  /** Collapses the asker log to its distinct pairs (sorted); returns it. */
+  private compactAskers(): Float64Array {
+    const log = this.askerLog;
+    if (log === null) return EMPTY_LOG;
+    const used = log.subarray(0, this.askerLogLength).sort();
+    const firstClients = this.firstClients;
+    let n = 0;
+    for (let i = 0; i < used.length; i++) {
+      const pair = used[i]!;
+      if (n > 0 && pair === log[n - 1]) continue;
+      const at = Math.floor(pair / PAIR_CLIENT);
+      if (pair - at * PAIR_CLIENT === firstClients[at]) continue; // the first asker, asking again
+      log[n++] = pair;
+    }
+    this.askerLogLength = n;
+    return log;
+  }
+
+  /** The exact phase's table, made from the inline pair. */
+  private promote(): Map<string, number> {
+    const m = new Map<string, number>();
+    this.positions = m;
+    if (this.clientCounts !== null) this.askerPairs = new Set();
+    if (this.firstSub !== null) this.newPosition(this.firstSub, this.firstClient);
+    this.firstSub = null;
+    return m;
+  }
+
+  private switchToSketch(): void {
     this.samplesKept = this.samples(16);
     const top = this.shares().sort((a, b) => b.distinctSubdomains - a.distinctSubdomains || a.client - b.client);
     this.sketchShares = new Map(top.slice(0, MAX_SKETCH_SHARES).map((s) => [s.client, s.distinctSubdomains]));
     const sketch = new DistinctCounter(0);
-    for (const sub of askers.keys()) if (sub !== APEX) sketch.add(sub);
+    for (const sub of this.subs) if (sub !== APEX) sketch.add(sub);
     this.sketch = sketch;
-    this.askers = null;
+    this.positions = null;
+    this.subs = [];
+    this.firstClients = [];
+    this.askerLog = null;
+    this.askerLogLength = 0;
+    this.askerPairs = null;
   }
+}
+
+/**
+ * An asker pair packed into one number: position × 2^32 + client id. Positions stay below 2^21
+ * (`state.exactDistinctLimit` ≤ 1,000,000) and client ids below 2^31, so every pair is exact in a double.
+ */
+const PAIR_CLIENT = 2 ** 32;
+const MIN_ASKER_LOG = 8;
+const EMPTY_LOG = new Float64Array(0);
+
+function first(set: Set<number>): number {
+  for (const c of set) return c;
+  throw new Error('DomainWindow.restore: an empty asker set');
 }
 
 export interface DomainWindowState {
