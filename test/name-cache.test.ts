@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { hashText, NameCache, type KnownName } from '../src/domain/name-cache.js';
-import { fillNameFacts, type NameFields } from '../src/domain/name-facts.js';
+import { fillNameFacts, recentNamesHeld, type NameFields } from '../src/domain/name-facts.js';
 
 function blank(): NameFields {
   return { qname: '', qnameLower: '', qnameBytes: 0, labels: 0, longestLabel: 0, registeredDomain: '', subdomain: '', subdomainBytes: 0, nameKind: 'normal' };
@@ -75,4 +75,34 @@ test('a flood of unique names keeps at most two generations, and recent names su
   assert.equal(cache.get('u0.flood.example', 0, 16, hashText('u0.flood.example', 0, 16)), undefined);
   const last = 'u49999.flood.example';
   assert.ok(cache.get(last, 0, last.length, hashText(last, 0, last.length)) !== undefined);
+});
+
+test('long names turn a generation over by their characters, not only by their count', () => {
+  const cache = new NameCache(10_000, 50_000);
+  const long = 'x'.repeat(990);
+  for (let i = 0; i < 5_000; i++) {
+    const text = `${long}${i}.example`;
+    cache.add(entry(text));
+    // At most 50,000 characters per generation (one name may pass it), two generations.
+    assert.ok(cache.size <= 2 * (Math.ceil(50_000 / 1000) + 1), `size ${cache.size} after ${i + 1}`);
+  }
+});
+
+test('names longer than any valid escaped name are answered but not kept', () => {
+  const label = 'a'.repeat(60);
+  const held = recentNamesHeld();
+  for (let i = 0; i < 100; i++) {
+    // Over-long and invalid (> 253 bytes): still split as invalid, every time the same way.
+    const name = `n${i}.` + Array.from({ length: 20 }, () => label).join('.') + '.example.com';
+    const a = blank();
+    const b = blank();
+    assert.equal(fillNameFacts(a, name, 0, name.length), '');
+    assert.equal(fillNameFacts(b, name, 0, name.length), '');
+    assert.equal(a.nameKind, 'invalid');
+    assert.deepEqual(a, b);
+  }
+  assert.equal(recentNamesHeld(), held);
+  const short = 'kept-name.example.com';
+  fillNameFacts(blank(), short, 0, short.length);
+  assert.equal(recentNamesHeld(), held + 1);
 });

@@ -11,9 +11,10 @@
  * about what the scan and split it replaced (~0.9 µs on the bench machine): this table hashes the
  * name where it lies in the line and compares it there, touching the slot, the entry and its key.
  *
- * Bounded whatever the input: two generations of at most `capacity` entries each. When the
- * current one fills, it becomes the previous one and the old previous one is dropped; a hit in
- * the previous generation moves the entry forward. A flood of unique names only churns it.
+ * Bounded whatever the input: two generations of at most `capacity` entries and `maxChars`
+ * characters of name text each. When the current one fills, it becomes the previous one and the
+ * old previous one is dropped; a hit in the previous generation moves the entry forward. A flood
+ * of unique names only churns it, and one of long names turns it over sooner.
  */
 import type { NameKind } from '../event.js';
 
@@ -78,8 +79,13 @@ export class NameCache {
   private current: Generation;
   private previous: Generation;
   private readonly slots: number;
+  /** Name text held by the current generation, in characters. */
+  private chars = 0;
 
-  constructor(private readonly capacity: number) {
+  constructor(
+    private readonly capacity: number,
+    private readonly maxChars = Infinity,
+  ) {
     let slots = 2;
     while (slots < capacity * 2) slots *= 2;
     this.slots = slots;
@@ -97,11 +103,13 @@ export class NameCache {
   }
 
   add(name: KnownName): void {
-    if (this.current.size >= this.capacity) {
+    if (this.current.size >= this.capacity || this.chars >= this.maxChars) {
       this.previous = this.current;
       this.current = new Generation(this.slots);
+      this.chars = 0;
     }
     this.current.insert(name);
+    this.chars += name.text.length;
   }
 
   /** Entries held now (at most twice the capacity). */

@@ -13,16 +13,23 @@ const scan: NameScan = newNameScan();
 const split: DomainSplit = { registeredDomain: '', subdomain: '', subdomainBytes: 0, nameKind: 'normal' };
 
 /**
- * 2 × 32,768 names: the bench log's 50-minute head has 35,572 distinct names. An entry (its strings
- * included) is about 250 B, so the cache holds at most ~16 MiB.
+ * 2 × 32,768 names: the bench log's 50-minute head has 35,572 distinct names. An entry of a typical
+ * name (its strings included) is about 250 B, so the cache holds ~16 MiB. Longer names turn a
+ * generation over at 1,000,000 characters of text, and names longer than any valid one written
+ * with escapes (4 × 253 characters) are not kept at all, so hostile long names cannot grow it
+ * past ~25 MiB (each text is held up to three times: as written, lower-cased, as subdomain).
  */
 const NAME_CACHE_ENTRIES = 32_768;
-const cache = new NameCache(NAME_CACHE_ENTRIES);
+const NAME_CACHE_CHARS = 1_000_000;
+const MAX_CACHED_NAME = 4 * 253;
+const cache = new NameCache(NAME_CACHE_ENTRIES, NAME_CACHE_CHARS);
 /**
  * One string object per registered domain across its names' entries, so the engine's per-domain
  * table is always asked with the object it stored (bounded the same way: a stale copy is only slower).
  */
 const domains = new StringPool(NAME_CACHE_ENTRIES);
+/** A registered domain is at most 253 bytes; the longer groups of invalid names are not pooled. */
+const MAX_POOLED_DOMAIN = 253;
 
 /**
  * Scans a presentation-form name and writes the grouping fields into `target`;
@@ -34,7 +41,7 @@ export function fillNameFacts(target: NameFields, qname: string, start: number, 
   let known = cache.get(qname, start, end, hash);
   if (known === undefined) {
     known = nameFacts(start === 0 && end === qname.length ? qname : qname.slice(start, end), hash);
-    cache.add(known);
+    if (end - start <= MAX_CACHED_NAME) cache.add(known);
   }
   if (known.error !== '') return known.error;
   target.qname = known.qname;
@@ -47,6 +54,11 @@ export function fillNameFacts(target: NameFields, qname: string, start: number, 
   target.subdomainBytes = known.subdomainBytes;
   target.nameKind = known.nameKind;
   return '';
+}
+
+/** Names the recent-names cache holds now (for tests and diagnostics). */
+export function recentNamesHeld(): number {
+  return cache.size;
 }
 
 function nameFacts(text: string, hash: number): KnownName {
@@ -65,7 +77,7 @@ function nameFacts(text: string, hash: number): KnownName {
     qnameBytes: scan.bytes,
     labels: scan.labels,
     longestLabel: scan.longestLabel,
-    registeredDomain: domains.intern(ownCopy(split.registeredDomain)),
+    registeredDomain: split.registeredDomain.length <= MAX_POOLED_DOMAIN ? domains.intern(ownCopy(split.registeredDomain)) : ownCopy(split.registeredDomain),
     subdomain: ownCopy(split.subdomain),
     subdomainBytes: split.subdomainBytes,
     nameKind: split.nameKind,
