@@ -106,3 +106,32 @@ test('names longer than any valid escaped name are answered but not kept', () =>
   fillNameFacts(blank(), short, 0, short.length);
   assert.equal(recentNamesHeld(), held + 1);
 });
+
+test('a flood of names never seen again turns the cache off for a while, and it comes back', () => {
+  const flood = (from: number, n: number): void => {
+    for (let i = from; i < from + n; i++) {
+      const name = `f${i}.flood-zone.example`;
+      const t = blank();
+      assert.equal(fillNameFacts(t, name, 0, name.length), '');
+      assert.equal(t.registeredDomain, 'flood-zone.example');
+    }
+  };
+  // Three sampling rounds of misses: at least one whole round is all misses.
+  flood(0, 3 * 4096);
+  const held = recentNamesHeld();
+  assert.equal(held, 0, 'the flood names held are dropped');
+  flood(100_000, 1000);
+  assert.equal(recentNamesHeld(), held, 'names are not stored while the cache is off');
+  // Ordinary traffic again: one popular name. Past the pause the cache is asked and keeps it.
+  const popular = 'www.popular.example.org';
+  for (let i = 0; i < 40_000; i++) {
+    const t = blank();
+    fillNameFacts(t, popular, 0, popular.length);
+    assert.equal(t.registeredDomain, 'example.org');
+  }
+  const a = blank();
+  const b = blank();
+  fillNameFacts(a, popular, 0, popular.length);
+  fillNameFacts(b, popular, 0, popular.length);
+  assert.ok(Object.is(a.subdomain, b.subdomain) && Object.is(a.qname, b.qname), 'served from the cache again');
+});

@@ -116,6 +116,13 @@ export class NameCache {
   get size(): number {
     return this.current.size + this.previous.size;
   }
+
+  /** Drops every entry (the memory goes back at once: a flood's names are worth nothing). */
+  clear(): void {
+    this.current = new Generation(this.slots);
+    this.previous = new Generation(2);
+    this.chars = 0;
+  }
 }
 
 /** Hands out one stored object per string content, bounded by two generations like `NameCache`. */

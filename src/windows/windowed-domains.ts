@@ -53,9 +53,10 @@ export class DomainWindow {
    * Null again once the sketch counts.
    */
   private positions: Map<string, number> | null = null;
-  private subs: string[] = [];
+  /** Shared empty arrays until `promote` (a flood of one-off domains opens millions of windows). */
+  private subs: string[] = NO_SUBS;
   /** Per position, the first client that asked it. */
-  private firstClients: number[] = [];
+  private firstClients: number[] = NO_CLIENTS;
   /**
    * Further askers, as PAIR_CLIENT × position + client, appended as they come, repeats (and the
    * first asker again) included:
@@ -133,6 +134,8 @@ export class DomainWindow {
     w.tally = s.tally === null ? null : Object.assign(new EvidenceTally(), s.tally);
     if (s.askers !== null) {
       w.positions = new Map();
+      w.subs = [];
+      w.firstClients = [];
       if (w.clientCounts !== null) w.askerPairs = new Set();
       for (const [sub, asker] of s.askers) {
         const at = w.newPosition(sub, typeof asker === 'number' ? asker : first(asker));
@@ -379,6 +382,8 @@ export class DomainWindow {
   private promote(): Map<string, number> {
     const m = new Map<string, number>();
     this.positions = m;
+    this.subs = [];
+    this.firstClients = [];
     if (this.clientCounts !== null) this.askerPairs = new Set();
     if (this.firstSub !== null) this.newPosition(this.firstSub, this.firstClient);
     this.firstSub = null;
@@ -393,8 +398,8 @@ export class DomainWindow {
     for (const sub of this.subs) if (sub !== APEX) sketch.add(sub);
     this.sketch = sketch;
     this.positions = null;
-    this.subs = [];
-    this.firstClients = [];
+    this.subs = NO_SUBS;
+    this.firstClients = NO_CLIENTS;
     this.askerLog = null;
     this.askerLogLength = 0;
     this.askerPairs = null;
@@ -407,6 +412,9 @@ export class DomainWindow {
  */
 const PAIR_CLIENT = 2 ** 32;
 const MIN_ASKER_LOG = 8;
+/** Frozen, never written: `promote` gives a window arrays of its own before the first position. */
+const NO_SUBS = Object.freeze([]) as unknown as string[];
+const NO_CLIENTS = Object.freeze([]) as unknown as number[];
 const EMPTY_LOG = new Float64Array(0);
 
 function first(set: Set<number>): number {
