@@ -6,21 +6,11 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { getDomain } from 'tldts';
-import { fillNameFacts, type NameFields } from '../src/domain/name-facts.js';
+import { emptyNameFields, fillNameFacts, type NameFields } from '../src/domain/name-facts.js';
 import { repoPath } from './helpers.js';
 
 function facts(name: string): NameFields {
-  const target: NameFields = {
-    qname: '',
-    qnameLower: '',
-    qnameBytes: 0,
-    labels: 0,
-    longestLabel: 0,
-    registeredDomain: '',
-    subdomain: '',
-    subdomainBytes: 0,
-    nameKind: 'normal',
-  };
+  const target = emptyNameFields();
   const error = fillNameFacts(target, name, 0, name.length);
   assert.equal(error, '', `${JSON.stringify(name)} should be a valid presentation-form name`);
   return target;

@@ -6,11 +6,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { hashText, NameCache, type KnownName } from '../src/domain/name-cache.js';
-import { fillNameFacts, recentNamesHeld, type NameFields } from '../src/domain/name-facts.js';
+import { emptyNameFields, fillNameFacts, recentNamesHeld } from '../src/domain/name-facts.js';
 
-function blank(): NameFields {
-  return { qname: '', qnameLower: '', qnameBytes: 0, labels: 0, longestLabel: 0, registeredDomain: '', subdomain: '', subdomainBytes: 0, nameKind: 'normal' };
-}
+const blank = emptyNameFields;
 
 function entry(text: string, hash = hashText(text, 0, text.length)): KnownName {
   return { text, hash, qname: text, qnameLower: text, qnameBytes: text.length, labels: 1, longestLabel: text.length, registeredDomain: text, subdomain: '', subdomainBytes: 0, nameKind: 'normal', error: '' };

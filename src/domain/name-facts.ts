@@ -56,15 +56,7 @@ export function fillNameFacts(target: NameFields, qname: string, start: number, 
     hits = 0;
   }
   if (known.error !== '') return known.error;
-  target.qname = known.qname;
-  target.qnameLower = known.qnameLower;
-  target.qnameBytes = known.qnameBytes;
-  target.labels = known.labels;
-  target.longestLabel = known.longestLabel;
-  target.registeredDomain = known.registeredDomain;
-  target.subdomain = known.subdomain;
-  target.subdomainBytes = known.subdomainBytes;
-  target.nameKind = known.nameKind;
+  copyNameFields(target, known);
   return '';
 }
 
@@ -113,43 +105,29 @@ function fillFresh(target: NameFields, qname: string, start: number, end: number
  */
 function nameFacts(line: string, hash: number): KnownName {
   const text = ownCopy(line);
-  scanPresentationName(text, 0, text.length, scan);
-  if (!scan.ok) return { ...EMPTY, text, hash, error: scan.error };
-  let name = text;
-  if (name.length > 1 && name.charCodeAt(name.length - 1) === 0x2e && scan.labels > 0 && !endsWithEscapedDot(name)) name = name.slice(0, -1);
-  const lower = scan.hasUpper ? name.toLowerCase() : name;
-  splitDomain(lower, scan.bytes, scan.longestLabel, scan.escaped, split);
-  const domain = split.registeredDomain;
-  return {
-    text,
-    hash,
-    qname: name,
-    qnameLower: lower,
-    qnameBytes: scan.bytes,
-    labels: scan.labels,
-    longestLabel: scan.longestLabel,
-    registeredDomain: domain.length <= MAX_POOLED_DOMAIN ? domains.intern(domain) : domain,
-    subdomain: split.subdomain,
-    subdomainBytes: split.subdomainBytes,
-    nameKind: split.nameKind,
-    error: '',
-  };
+  const known: KnownName = { ...emptyNameFields(), text, hash, error: '' };
+  known.error = fillFresh(known, text, 0, text.length);
+  const domain = known.registeredDomain;
+  if (known.error === '' && domain.length <= MAX_POOLED_DOMAIN) known.registeredDomain = domains.intern(domain);
+  return known;
 }
 
-const EMPTY: KnownName = {
-  text: '',
-  hash: 0,
-  qname: '',
-  qnameLower: '',
-  qnameBytes: 0,
-  labels: 0,
-  longestLabel: 0,
-  registeredDomain: '',
-  subdomain: '',
-  subdomainBytes: 0,
-  nameKind: 'normal',
-  error: '',
-};
+/** A blank target for `fillNameFacts`. */
+export function emptyNameFields(): NameFields {
+  return { qname: '', qnameLower: '', qnameBytes: 0, labels: 0, longestLabel: 0, registeredDomain: '', subdomain: '', subdomainBytes: 0, nameKind: 'normal' };
+}
+
+function copyNameFields(target: NameFields, from: NameFields): void {
+  target.qname = from.qname;
+  target.qnameLower = from.qnameLower;
+  target.qnameBytes = from.qnameBytes;
+  target.labels = from.labels;
+  target.longestLabel = from.longestLabel;
+  target.registeredDomain = from.registeredDomain;
+  target.subdomain = from.subdomain;
+  target.subdomainBytes = from.subdomainBytes;
+  target.nameKind = from.nameKind;
+}
 
 /**
  * A copy of `text` in its own memory. A slice of a log line points into the whole line: kept in a

@@ -26,7 +26,7 @@
  * (seeded). The scorer maps benignBits → 1 and randomBits → 0.
  */
 import { createHash } from 'node:crypto';
-import { fillNameFacts, type NameFields } from '../domain/name-facts.js';
+import { emptyNameFields, fillNameFacts } from '../domain/name-facts.js';
 import { BOUNDARY, COST_SCALE, MAX_COST, SYMBOLS, SYMBOL_OF_BYTE, TABLE_SIZE, walkPresentation } from './ngram-alphabet.js';
 
 export const K_CANDIDATES: readonly number[] = [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1];
@@ -127,17 +127,7 @@ export function trainModel(text: string): TrainedModel {
 }
 
 function collectUnits(text: string): { units: Unit[]; lines: number; names: number } {
-  const target: NameFields = {
-    qname: '',
-    qnameLower: '',
-    qnameBytes: 0,
-    labels: 0,
-    longestLabel: 0,
-    registeredDomain: '',
-    subdomain: '',
-    subdomainBytes: 0,
-    nameKind: 'normal',
-  };
+  const target = emptyNameFields();
   const units: Unit[] = [];
   const seenDomains = new Set<string>();
   let lines = 0;
