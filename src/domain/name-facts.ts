@@ -17,7 +17,8 @@ const split: DomainSplit = { registeredDomain: '', subdomain: '', subdomainBytes
  * name (its strings included) is about 250 B, so the cache holds ~16 MiB. Longer names turn a
  * generation over at 1,000,000 characters of text, and names longer than any valid one written
  * with escapes (4 × 253 characters) are not kept at all, so hostile long names cannot grow it
- * past ~25 MiB (each text is held up to three times: as written, lower-cased, as subdomain).
+ * past ~25 MiB (each text is held at most twice: as written and lower-cased; the subdomain and
+ * domain are slices of those).
  */
 const NAME_CACHE_ENTRIES = 32_768;
 const NAME_CACHE_CHARS = 1_000_000;
@@ -131,9 +132,10 @@ function copyNameFields(target: NameFields, from: NameFields): void {
 
 /**
  * A copy of `text` in its own memory. A slice of a log line points into the whole line: kept in a
- * table it holds the line alive, and every comparison with it reads through to the line — in CPU
- * profiles a lookup by such keys cost about as much as the scan and split it saved. Names that
- * passed the scan are printable ASCII, so latin1 copies them exactly. Short slices are copies already.
+ * table it would hold the line alive, and every comparison with it would read through to the line.
+ * Any name that is cached was cut from latin1 text or is ASCII, so latin1 copies it exactly (a
+ * name with other characters fails the scan, and its copy is only compared, never shown). Short
+ * slices are copies already.
  */
 function ownCopy(text: string): string {
   return text.length < 13 ? text : Buffer.from(text, 'latin1').toString('latin1');

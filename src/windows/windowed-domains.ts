@@ -142,7 +142,7 @@ export class DomainWindow {
         if (typeof asker === 'number') continue;
         for (const c of asker) {
           if (c === w.firstClients[at]) continue;
-          w.askerPairs?.add(at * PAIR_CLIENT + c);
+          w.askerPairs?.add(packPair(at, c));
           w.logAsker(at, c);
         }
       }
@@ -215,7 +215,7 @@ export class DomainWindow {
       }
       if (this.firstClients[at] === client) return 0;
       const before = pairs.size;
-      if (pairs.add(at * PAIR_CLIENT + client).size === before) return 0;
+      if (pairs.add(packPair(at, client)).size === before) return 0;
       this.logAsker(at, client);
       if (sub === APEX) return 0;
       changed = NEW_FOR_CLIENT;
@@ -244,8 +244,7 @@ export class DomainWindow {
       const log = this.compactAskers();
       for (let i = 0; i < this.askerLogLength; i++) {
         const pair = log[i]!;
-        const at = Math.floor(pair / PAIR_CLIENT);
-        credit(pair - at * PAIR_CLIENT, subs[at] === APEX ? 0 : 1);
+        credit(pairClient(pair), subs[pairPosition(pair)] === APEX ? 0 : 1);
       }
     } else {
       for (const [client, n] of this.sketchShares!) credit(client, n);
@@ -264,8 +263,7 @@ export class DomainWindow {
       const log = this.compactAskers();
       for (let i = 0; i < this.askerLogLength; i++) {
         const pair = log[i]!;
-        const at = Math.floor(pair / PAIR_CLIENT);
-        if (pair - at * PAIR_CLIENT === client) asked.add(at);
+        if (pairClient(pair) === client) asked.add(pairPosition(pair));
       }
     }
     const subs = this.subs;
@@ -295,7 +293,7 @@ export class DomainWindow {
     if (this.firstSub !== null) f(this.firstClient);
     for (const c of this.firstClients) f(c);
     const log = this.askerLog;
-    for (let i = 0; i < this.askerLogLength; i++) f(log![i]! % PAIR_CLIENT);
+    for (let i = 0; i < this.askerLogLength; i++) f(pairClient(log![i]!));
     if (this.sketchShares !== null) for (const c of this.sketchShares.keys()) f(c);
     if (this.clientCounts !== null) for (const c of this.clientCounts.keys()) f(c);
     if (this.clientCrossed !== null) for (const c of this.clientCrossed.keys()) f(c);
@@ -310,8 +308,7 @@ export class DomainWindow {
     const log = this.askerLog;
     for (let i = 0; i < this.askerLogLength; i++) {
       const pair = log![i]!;
-      const at = Math.floor(pair / PAIR_CLIENT);
-      log![i] = at * PAIR_CLIENT + to(pair - at * PAIR_CLIENT);
+      log![i] = packPair(pairPosition(pair), to(pairClient(pair)));
     }
     if (this.askerPairs !== null) this.askerPairs = new Set(log === null ? [] : log.subarray(0, this.askerLogLength));
     this.sketchShares = keys(this.sketchShares);
@@ -328,11 +325,10 @@ export class DomainWindow {
     const log = this.compactAskers();
     for (let i = 0; i < this.askerLogLength; i++) {
       const pair = log[i]!;
-      const at = Math.floor(pair / PAIR_CLIENT);
-      const sub = subs[at]!;
+      const sub = subs[pairPosition(pair)]!;
       const asker = m.get(sub)!;
-      if (typeof asker === 'number') m.set(sub, new Set([asker, pair - at * PAIR_CLIENT]));
-      else asker.add(pair - at * PAIR_CLIENT);
+      if (typeof asker === 'number') m.set(sub, new Set([asker, pairClient(pair)]));
+      else asker.add(pairClient(pair));
     }
     return m;
   }
@@ -357,7 +353,7 @@ export class DomainWindow {
         log = this.askerLog = grown;
       }
     }
-    log[this.askerLogLength++] = at * PAIR_CLIENT + client;
+    log[this.askerLogLength++] = packPair(at, client);
   }
 
   /** Collapses the asker log to its distinct pairs (sorted); returns it. */
@@ -370,8 +366,7 @@ export class DomainWindow {
     for (let i = 0; i < used.length; i++) {
       const pair = used[i]!;
       if (n > 0 && pair === log[n - 1]) continue;
-      const at = Math.floor(pair / PAIR_CLIENT);
-      if (pair - at * PAIR_CLIENT === firstClients[at]) continue; // the first asker, asking again
+      if (pairClient(pair) === firstClients[pairPosition(pair)]) continue; // the first asker, asking again
       log[n++] = pair;
     }
     this.askerLogLength = n;
@@ -411,6 +406,18 @@ export class DomainWindow {
  * (`state.exactDistinctLimit` ≤ 1,000,000) and client ids below 2^31, so every pair is exact in a double.
  */
 const PAIR_CLIENT = 2 ** 32;
+
+function packPair(position: number, client: number): number {
+  return position * PAIR_CLIENT + client;
+}
+
+function pairPosition(pair: number): number {
+  return Math.floor(pair / PAIR_CLIENT);
+}
+
+function pairClient(pair: number): number {
+  return pair % PAIR_CLIENT;
+}
 const MIN_ASKER_LOG = 8;
 /** Frozen, never written: `promote` gives a window arrays of its own before the first position. */
 const NO_SUBS = Object.freeze([]) as unknown as string[];
